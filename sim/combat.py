@@ -1,0 +1,118 @@
+"""Combat: a generalised Lanchester (Helmbold-type) attrition law with drawn casualties.
+
+    loss_A = k · U · (P_B / U)^p · (P_A / U)^q      per day
+
+P are combat powers, U the force unit that keeps k meaningful when q ≠ 0. p = 1, q = 0 is
+Lanchester's square law (aimed fire); p = 1, q = 1 his linear law (area fire). Terrain and
+fortification protect the defender, attackers are more exposed (North Koreans, early on, much
+more), supply and cohesion enter through combat power, and each day's losses are the expectation
+times a mean-one lognormal draw, so they are drawn, not computed.
+
+After the day's fighting the defender gives up the node when the attacker reaches the breakthrough
+ratio against it or its units have lost their cohesion. Combat only decides; control applies.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .agents import NorthKoreanUnit
+
+if TYPE_CHECKING:
+    from .agents import Brigade
+    from .model import KurskModel
+
+SIDE_COLUMN = {"UA": 0, "RU": 1}
+
+
+def attrition(enemy_power: float, own_power: float, k: float, p: float, q: float, unit: float) -> float:
+    """Expected losses per day of a force of `own_power` under fire from `enemy_power`."""
+    if enemy_power <= 0.0:
+        return 0.0
+    return k * unit * (enemy_power / unit) ** p * ((own_power / unit) ** q if q else 1.0)
+
+
+def exchange(attacker: float, defender: float, params: dict, protection: float = 1.0) -> tuple[float, float]:
+    """Expected (attacker losses, defender losses) of one day's engagement.
+
+    `protection` (terrain × fortification) divides the defender's losses; the attacker's are
+    multiplied by attacker_exposure.
+    """
+    k, p, q, u = (params["attrition_coefficient"], params["attrition_enemy_exponent"],
+                  params["attrition_own_exponent"], params["force_unit"])
+    return (attrition(defender, attacker, k, p, q, u) * params["attacker_exposure"],
+            attrition(attacker, defender, k, p, q, u) / protection)
+
+
+def fight(model: KurskModel) -> None:
+    """Resolve every attack ordered today, node by node in a fixed order."""
+    for u in model.field_units:
+        u.engaged = False
+    attacks: dict[int, list[Brigade]] = {}
+    for u in model.field_units:
+        if u.target is not None and (u.next_node is None or u.km_left <= 0):
+            attacks.setdefault(u.target, []).append(u)
+    for node in sorted(attacks):
+        engage(model, node, attacks[node])
+
+
+def defence(model: KurskModel, node: int, attacker_side: str) -> list[tuple[Brigade, float]]:
+    """Units defending `node` against `attacker_side`, each with the weight of its power there.
+
+    A brigade holds a sector, not a point: it brings its full power to its own node and
+    sector_support^h of it to a node h hops away (h <= sector_depth_hops), if it stands on ground its
+    side holds and is not itself attacking or on the move.
+    """
+    p, hops = model.p, model.theatre.hops[node]
+    support, depth = p["sector_support"], p["sector_depth_hops"]
+    weights = []
+    for d in model.field_units:
+        if d.side == attacker_side or d.next_node is not None or d.target is not None:
+            continue
+        h = hops[d.node]
+        if 0 <= h <= depth and model.control[d.node] == d.side:
+            weights.append((d, support ** h))
+    return weights
+
+
+def engage(model: KurskModel, node: int, attackers: list[Brigade]) -> None:
+    """One day's engagement for `node`; records a capture when the defence gives way."""
+    th, p = model.theatre, model.p
+    side = attackers[0].side
+    if model.control[node] == side:
+        return
+    defenders = defence(model, node, side)
+    if not defenders:
+        model.captures.append((node, side, attackers))
+        return
+
+    surprise = p["pipeline_surprise"]
+    att_power = [u.power * (surprise if u.via_pipeline else 1.0) for u in attackers]
+    def_power = [d.power * w for d, w in defenders]
+    p_att, p_def = sum(att_power), sum(def_power)
+    protection = th.protection[node]
+    loss_att, loss_def = exchange(p_att, p_def, p, protection)
+    noise = model.draws.combat
+    loss_att *= noise[2 * node + SIDE_COLUMN[side]]
+    loss_def *= noise[2 * node + 1 - SIDE_COLUMN[side]]
+
+    exposed = [w * u.exposure for w, u in zip(att_power, attackers)]
+    total_exposed = sum(exposed)
+    for u, w in zip(attackers, exposed):
+        model.inflict(u, loss_att * w / total_exposed)
+        u.engaged = True
+        if isinstance(u, NorthKoreanUnit):
+            u.days_in_combat += 1
+    for (d, _), w in zip(defenders, def_power):
+        if p_def > 0:
+            model.inflict(d, loss_def * w / p_def)
+        d.engaged = True
+
+    # Does the defence hold? It gives way at the breakthrough ratio, or when the units on the
+    # node itself have lost their cohesion.
+    p_att = sum(u.power * (surprise if u.via_pipeline else 1.0) for u in attackers if u.alive)
+    p_def = sum(d.power * w for d, w in defenders if d.alive) * protection
+    on_node = [d for d, w in defenders if w == 1.0 and d.alive]
+    broken = bool(on_node) and all(d.cohesion < p["break_cohesion"] for d in on_node)
+    if p_att >= p["breakthrough_ratio"] * p_def or broken:
+        model.captures.append((node, side, attackers))

@@ -1,0 +1,69 @@
+"""Control of nodes and the area held.
+
+Combat decides that a node falls; this rule carries it out: the defenders still there fall back to
+a neighbouring friendly node (towards their depots) or, with nowhere to go, are overrun; the
+strongest attacker moves in; the node changes hands and the held area is updated.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .agents import Brigade
+    from .model import KurskModel
+
+
+def apply_captures(model: KurskModel) -> None:
+    """Carry out today's captures in the order combat found them."""
+    for node, side, attackers in model.captures:
+        if model.control[node] == side:
+            continue
+        for unit in list(model.occupants[node]):
+            if unit.side != side and unit.next_node is None and unit.alive:
+                fall_back(model, unit)
+        transfer(model, node, side)
+        survivors = [a for a in attackers if a.alive]
+        if survivors:
+            lead = max(survivors, key=lambda a: (a.power, -a.slot))
+            lead.place(node)
+        for a in survivors:
+            a.target = None
+    model.captures.clear()
+
+
+def fall_back(model: KurskModel, unit: Brigade) -> None:
+    """Retreat one node towards the unit's depots; overrun if no friendly neighbour is left."""
+    th, control = model.theatre, model.control
+    friendly = [nb for nb in th.neighbours[unit.node] if control[nb] == unit.side]
+    if not friendly:
+        model.capitulate(unit)
+        return
+    hop = model.routes(unit.side, model.depot_nodes(unit.side))[unit.node]
+    unit.place(hop if hop in friendly else min(friendly))
+    unit.goal = None
+    unit.target = None
+
+
+def transfer(model: KurskModel, node: int, side: str) -> None:
+    """Hand `node` to `side` and keep the held area and the control version up to date."""
+    th = model.theatre
+    if th.in_kursk[node]:
+        model.ua_area += th.area[node] if side == "UA" else -th.area[node]
+    model.control[node] = side
+    model.control_version += 1
+
+
+def ua_area_km2(model: KurskModel) -> float:
+    """Area of Kursk oblast held by Ukraine, recomputed from scratch (the model keeps it incrementally)."""
+    th = model.theatre
+    return sum(th.area[i] for i in range(th.n) if th.in_kursk[i] and model.control[i] == "UA")
+
+
+def main_supply_route_cut(model: KurskModel) -> bool:
+    """True when any node of the main supply route is lost or any of its edges is under Russian fire."""
+    th = model.theatre
+    if any(model.control[n] != "UA" for n in th.main_supply_route):
+        return True
+    fire = model.fire_on("UA")
+    return any(li in fire for li in th.msr_links)

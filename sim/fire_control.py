@@ -1,0 +1,56 @@
+"""Drone fire control: which edges a side can no longer use safely.
+
+An edge is under a side's fire control when one of that side's units stands within drone range of
+its middle (so that drones cover the stretch, not merely one end of it). Drone range grows over the winter of 2024-25 as fibre-optic FPVs appear. The
+answer depends only on where units stand, so it is cached on their positions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+
+def drone_range_km(params: dict, date: dt.date) -> float:
+    """Reach of drone interdiction on `date`: the 2024 value, ramping linearly to drone_range_km."""
+    start, end = params["drone_ramp_start"], params["drone_ramp_end"]
+    early, late = params["drone_range_2024_km"], params["drone_range_km"]
+    if date <= start:
+        return early
+    if date >= end:
+        return late
+    return early + (late - early) * (date - start).days / (end - start).days
+
+
+class FireControl:
+    """Edges under fire control, cached by the set of nodes the firing side occupies."""
+
+    def __init__(self, node_link_km: np.ndarray):
+        self.node_link_km = node_link_km
+        self._cache: dict[tuple, frozenset[int]] = {}
+
+    def links_under_fire(self, firing_nodes: tuple[int, ...], range_km: float) -> frozenset[int]:
+        """Indices of the links within `range_km` of any node in `firing_nodes` (sorted tuple).
+
+        Parameters
+        ----------
+        firing_nodes : nodes where the firing side has units.
+        range_km : drone range.
+
+        Returns
+        -------
+        frozenset of link indices under fire control.
+        """
+        key = (firing_nodes, range_km)
+        hit = self._cache.get(key)
+        if hit is None:
+            if firing_nodes:
+                near = self.node_link_km[list(firing_nodes)].min(axis=0) <= range_km
+                hit = frozenset(np.flatnonzero(near).tolist())
+            else:
+                hit = frozenset()
+            if len(self._cache) > 4096:          # positions repeat a lot; keep memory bounded
+                self._cache.clear()
+            self._cache[key] = hit
+        return hit

@@ -1,0 +1,280 @@
+"""The Kursk campaign model: one day per step, from the peak of the salient to the end of April 2025."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+from mesa import Model
+from mesa.discrete_space import Network
+
+from . import combat, control, doctrine, movement, supply
+from .agents import OUT_OF_THEATRE, Brigade, NorthKoreanUnit, Reserve
+from .eastern_front import EasternFront
+from .fire_control import FireControl, drone_range_km
+from .policy import make_policy
+from .randomness import RandomStreams
+from .scenario import Scenario
+from .theatre import Theatre
+
+# Columns of the daily record, in order. The first ten are the interface later tools rely on.
+COLUMNS = (
+    "day", "date", "ua_kursk_area_km2", "ru_east_gain_km2", "ua_losses", "ru_losses", "nk_losses",
+    "ua_captured", "ua_personnel_kursk", "supply_road_cut",
+    "ru_personnel_kursk", "nk_personnel_kursk", "ua_personnel_east", "ua_brigades_kursk",
+    "ua_supplied_share", "drone_range_km", "ru_east_gain_day_km2", "ru_redeployed_east",
+)
+
+
+def as_seed_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:
+    return seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+
+
+class KurskModel(Model):
+    """Brigades, reserves and North Korean units on the theatre graph, under a Ukrainian policy.
+
+    Parameters
+    ----------
+    scenario : a loaded, validated Scenario.
+    policy : "hold" or "withdraw".
+    seed : an int or a numpy SeedSequence (batches pass SeedSequence(root, spawn_key=(rep,))).
+    """
+
+    def __init__(self, scenario: Scenario, policy: str = "hold", seed: int | np.random.SeedSequence = 0):
+        self.seed_sequence = as_seed_sequence(seed)
+        super().__init__(rng=self.seed_sequence)
+        self.campaign = scenario           # (Mesa reserves `scenario` for its own Scenario class)
+        self.p = scenario.params
+        self.theatre = th = Theatre(scenario)
+        self.grid = Network(th.graph(), layout=th.positions(), random=self.random)
+        self.policy = make_policy(policy, self.p)
+        self.day, self.date = 0, scenario.start
+        self.control = list(th.initial_control)
+        self.control_version = 0
+        self.ua_area = control.ua_area_km2(self)
+        self.fire = FireControl(th.node_link_km)
+        self._cache: dict = {}
+        self.captures: list = []
+        self.losses = {"UA": 0.0, "RU": 0.0, "NK": 0.0}
+        self.captured = {"UA": 0.0, "RU": 0.0}
+
+        specs = scenario.units
+        self.draws = RandomStreams(self.seed_sequence, scenario.n_days, th.n, len(specs),
+                                   len(scenario.east_sectors), self.p["attrition_noise_cv"],
+                                   self.p["east_noise_cv"])
+        self.units: list[Brigade] = []
+        schedule = {"UA": [], "RU": []}
+        for slot, spec in enumerate(specs):
+            if scenario.arrival(spec) <= scenario.start:
+                self.raise_unit(slot, spec)
+            else:
+                schedule["UA" if spec.side == "UA" else "RU"].append((scenario.arrival(spec), slot, spec))
+        self.reserves = {
+            "UA": Reserve(self, "UA", schedule["UA"], self.p["ua_replacements_per_day"]),
+            "RU": Reserve(self, "RU", schedule["RU"], self.p["ru_replacements_per_day"]),
+        }
+        self.east = EasternFront(scenario, th.index)
+        self.records: list[tuple] = []
+        self.refresh()
+        self.record()
+
+    # --- the day ------------------------------------------------------------------------------
+    def step(self) -> None:
+        """One day, in the documented order (docs/ODD.md, 'Process overview and scheduling')."""
+        self.day += 1
+        self.date = self.campaign.start + dt.timedelta(days=self.day)
+        self.draws.day(self.day)
+        self.arrivals()                                   # 1. arrivals and reserve commitment
+        self.refresh()
+        self.policy.orders(self)                          # 2. orders: Ukrainian policy ...
+        doctrine.russian_orders(self)                     #    ... and Russian doctrine
+        for unit in self.field_units:                     # 3. movement
+            movement.march(self, unit, self.fire_on(unit.side))
+        self.refresh()
+        supply.resupply(self)                             # 4. supply, encirclement, surrender
+        self.refresh()
+        combat.fight(self)                                # 5. combat
+        control.apply_captures(self)                      # 6. control and area held
+        self.refresh()
+        self.east.step(self)                              # 7. the eastern front
+        self.record()                                     # 8. data collection
+        if self.day >= self.campaign.n_days:
+            self.running = False
+
+    def run(self) -> "KurskModel":
+        while self.running:
+            self.step()
+        return self
+
+    # --- arrivals and reserves ----------------------------------------------------------------------
+    def raise_unit(self, slot: int, spec) -> Brigade:
+        quality = spec.quality or self.p[{"UA": "ua_quality", "RU": "ru_quality", "NK": "nk_quality"}[spec.side]]
+        cls = NorthKoreanUnit if spec.side == "NK" else Brigade
+        unit = cls(self, spec, slot, self.campaign.strength(spec), quality)
+        self.units.append(unit)
+        return unit
+
+    def arrivals(self) -> None:
+        for side, reserve in self.reserves.items():
+            for slot, spec in reserve.due(self.date):
+                unit = self.raise_unit(slot, spec)
+                if self.control[unit.node] != unit.side:      # its assembly area is lost: use a depot
+                    unit.place(self.theatre.depots[unit.side][0][0])
+        east = self.policy.reinforce_east(self)
+        ua = [b for b in self.ukrainian_brigades() if (b.posture == "east") == east and b.posture not in ("rail", "refit")]
+        self.reserves["UA"].replacements(ua if east else [b for b in ua if b.supply_ratio > 0])
+        self.reserves["RU"].replacements([u for u in self.field_units if u.side == "RU" and u.supply_ratio > 0])
+
+    # --- bookkeeping the rules share ----------------------------------------------------------
+    def refresh(self) -> None:
+        """Recompute who is where (cheap; positions change during the day)."""
+        self.field_units = [u for u in self.units if u.posture not in OUT_OF_THEATRE]
+        occupants = [[] for _ in range(self.theatre.n)]
+        for u in self.field_units:
+            occupants[u.node].append(u)
+        self.occupants = occupants
+        rng_km = drone_range_km(self.p, self.date)
+        self.range_km = rng_km
+        nodes = {"UA": set(), "RU": set()}
+        for u in self.field_units:
+            nodes[u.side].add(u.node)
+        self._fire = {
+            "UA": self.fire.links_under_fire(tuple(sorted(nodes["RU"])), rng_km),   # links UA must fear
+            "RU": self.fire.links_under_fire(tuple(sorted(nodes["UA"])), rng_km),
+        }
+
+    def fire_on(self, side: str) -> frozenset[int]:
+        """Links under the enemy's fire control, as seen by `side`."""
+        return self._fire[side]
+
+    def _cached(self, key: tuple, build):
+        key = (*key, self.control_version)
+        hit = self._cache.get(key)
+        if hit is None:
+            if len(self._cache) > 2048:
+                self._cache.clear()
+            hit = self._cache[key] = build()
+        return hit
+
+    def supply_network(self, side: str):
+        fire = self._fire[side]
+        return self._cached(("supply", side, fire),
+                            lambda: supply.supply_tree(self.theatre, side, self.control, fire))
+
+    def connected_to_depot(self, side: str) -> list[bool]:
+        def build():
+            depot_of, _ = supply.supply_tree(self.theatre, side, self.control, frozenset())
+            return [k >= 0 for k in depot_of]
+        return self._cached(("connected", side), build)
+
+    def depot_nodes(self, side: str) -> tuple[int, ...]:
+        return tuple(node for node, _ in self.theatre.depots[side])
+
+    def routes(self, side: str, goals: tuple[int, ...], infantry: bool = False) -> list[int]:
+        """Next hop towards `goals` through `side`'s ground ("ANY": through any ground)."""
+        fire = self._fire[side] if side != "ANY" else frozenset()
+
+        def build():
+            passable = [True] * self.theatre.n if side == "ANY" else [c == side for c in self.control]
+            return movement.route_table(self.theatre, passable, goals, fire, infantry)
+        return self._cached(("route", side, goals, infantry, fire), build)
+
+    def frontier(self, side: str) -> tuple[int, ...]:
+        """Nodes held by `side` next to enemy-held Kursk ground."""
+        th = self.theatre
+
+        def build():
+            return tuple(n for n in range(th.n) if self.control[n] == side and any(
+                self.control[m] != side and th.in_kursk[m] for m in th.neighbours[n]))
+        return self._cached(("frontier", side), build)
+
+    def threat_to(self, side: str) -> list[float]:
+        """Per node held by `side`: enemy combat power on the neighbouring nodes."""
+        th = self.theatre
+        enemy_at = [0.0] * th.n
+        for u in self.field_units:
+            if u.side != side:
+                enemy_at[u.node] += u.power
+        return [sum(enemy_at[m] for m in th.neighbours[n]) if self.control[n] == side else 0.0
+                for n in range(th.n)]
+
+    def ukrainian_brigades(self) -> list[Brigade]:
+        return [u for u in self.units if u.side == "UA"]
+
+    # --- what happens to units ----------------------------------------------------------------
+    def inflict(self, unit: Brigade, lost: float) -> None:
+        """Casualties (killed and wounded): personnel, cohesion, the loss account; remnants dissolve."""
+        if lost <= 0.0 or not unit.alive:
+            return
+        lost = min(lost, unit.personnel)
+        unit.cohesion = max(0.0, unit.cohesion - self.p["cohesion_per_loss"] * lost / unit.personnel)
+        unit.personnel -= lost
+        self.losses[unit.nation] += lost
+        if unit.personnel < self.p["remnant_personnel"]:
+            self.reserves[unit.side].pool += unit.personnel      # the remnant rejoins as replacements
+            self.dissolve(unit)
+
+    def capitulate(self, unit: Brigade) -> None:
+        """An encircled or overrun unit: part is captured, the rest exfiltrates at a cost."""
+        p = self.p
+        taken = unit.personnel * p["surrender_captured_share"]
+        rest = unit.personnel - taken
+        self.captured[unit.side] += taken
+        self.losses[unit.nation] += rest * p["breakout_loss_share"]
+        self.reserves[unit.side].pool += rest * (1.0 - p["breakout_loss_share"])
+        unit.personnel = 0.0
+        self.dissolve(unit)
+
+    def dissolve(self, unit: Brigade) -> None:
+        unit.alive = False
+        unit.target = None
+        self.units.remove(unit)
+        if unit in self.field_units:
+            self.field_units.remove(unit)
+        if unit in self.occupants[unit.node]:
+            self.occupants[unit.node].remove(unit)
+        unit.remove()
+
+    def withdraw_from_theatre(self, unit: Brigade) -> None:
+        """A Russian formation leaving for the eastern front (it leaves the model)."""
+        self.dissolve(unit)
+
+    # --- data ---------------------------------------------------------------------------------
+    def record(self) -> None:
+        th = self.theatre
+        ua_kursk = ua_east = ru_kursk = nk_kursk = 0.0
+        brigades = 0
+        supplied = ua_field = 0.0
+        for u in self.units:
+            if u.side == "UA":
+                if u.posture == "east":
+                    ua_east += u.personnel
+                elif u.in_theatre and th.in_kursk[u.node]:
+                    ua_kursk += u.personnel
+                    brigades += 1
+                if u.in_theatre:
+                    ua_field += u.personnel
+                    supplied += u.personnel * u.supply_ratio
+            elif u.nation == "NK":
+                nk_kursk += u.personnel
+            else:
+                ru_kursk += u.personnel
+        self.records.append((
+            self.day, self.date.isoformat(), self.ua_area, self.east.gain_km2,
+            self.losses["UA"], self.losses["RU"], self.losses["NK"], self.captured["UA"], ua_kursk,
+            control.main_supply_route_cut(self),
+            ru_kursk, nk_kursk, ua_east, brigades, supplied / ua_field if ua_field else 0.0,
+            self.range_km, self.east.gain_today, self.east.redeployed,
+        ))
+
+    def summary(self) -> dict:
+        """Final values, with the policy, its parameters and the seed."""
+        final = dict(zip(COLUMNS, self.records[-1]))
+        ss = self.seed_sequence
+        return {
+            "scenario": self.campaign.name, "variant": self.campaign.variant,
+            "policy": self.policy.name, "policy_parameters": self.policy.describe(),
+            "seed": {"entropy": ss.entropy, "spawn_key": list(ss.spawn_key)},
+            "start_date": self.campaign.start.isoformat(), "end_date": self.date.isoformat(),
+            "final": final,
+        }

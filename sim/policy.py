@@ -1,0 +1,184 @@
+"""Ukrainian policies: `hold` the salient, or `withdraw` and reinforce the eastern front.
+
+A policy gives the day's orders to the Ukrainian brigades and decides where the reserve sends its
+brigades and replacements. Both share the defensive doctrine below; they differ in what happens
+from the decision date on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from .agents import DEFEND, EAST, MOVE, RAIL, REFIT, REST, WITHDRAW, Brigade
+
+if TYPE_CHECKING:
+    from .model import KurskModel
+
+RALLY_COHESION = 0.7    # a resting brigade returns to the line above this (assumption, see ODD)
+
+
+def defend(model: KurskModel, brigades: list[Brigade]) -> None:
+    """Ukrainian defensive doctrine: hold the line where the enemy presses, rest what is broken.
+
+    Brigades in contact stay. Brigades with no enemy near go, nearest first, to the most threatened
+    frontier node that no brigade covers (a brigade covers its node and the nodes next to it).
+    Brigades below break_cohesion fall back to Sumy and return once rallied.
+    """
+    th, control, p = model.theatre, model.control, model.p
+    threat = model.threat_to("UA")
+    sumy = (th.sumy,)
+    covered: set[int] = set()
+    idle: list[Brigade] = []
+    for b in brigades:
+        if b.in_transit:
+            continue
+        if b.posture == REST and b.cohesion < RALLY_COHESION:
+            b.goal, b.orders = sumy, "rest and refit at Sumy"
+            continue
+        if b.cohesion < p["break_cohesion"]:
+            b.posture, b.goal, b.orders = REST, sumy, "rest and refit at Sumy"
+            continue
+        b.posture = DEFEND
+        near = [b.node] + [nb for nb in th.neighbours[b.node] if control[nb] == "UA"]
+        if any(threat[n] > 0 for n in near):
+            b.goal, b.orders = None, f"hold {th.names[b.node]}"
+            covered.update(near)
+        else:
+            idle.append(b)
+    frontier = sorted((n for n in range(th.n) if threat[n] > 0 and control[n] == "UA"),
+                      key=lambda n: (-threat[n], n))
+    for n in frontier:
+        if n in covered or not idle:
+            continue
+        b = min(idle, key=lambda u: ((th.x[u.node] - th.x[n]) ** 2 + (th.y[u.node] - th.y[n]) ** 2, u.slot))
+        idle.remove(b)
+        b.posture, b.goal, b.orders = MOVE, (n,), f"reinforce {th.names[n]}"
+        covered.add(n)
+        covered.update(th.neighbours[n])
+    for b in idle:
+        b.goal, b.orders = None, f"hold {th.names[b.node]} in reserve"
+
+
+def rail_east(model: KurskModel, b: Brigade) -> None:
+    """Send a brigade from the Sumy depot by rail to its allocated eastern sector."""
+    sector = model.east.allocate()
+    link = model.theatre.link_between[(model.theatre.sumy, sector)]
+    b.posture, b.sector, b.goal, b.target = RAIL, sector, None, None
+    b.until = model.date + dt.timedelta(days=link.rail_days)
+    b.orders = f"by rail to {model.theatre.names[sector]}"
+
+
+def out_of_theatre(model: KurskModel, b: Brigade) -> None:
+    """Refit, rail movement and arrival in the east: the same under every policy."""
+    if b.posture == REFIT and model.date >= b.until:
+        rail_east(model, b)
+    elif b.posture == RAIL and model.date >= b.until:
+        b.place(b.sector)
+        b.posture, b.orders = EAST, f"hold the {model.theatre.names[b.sector]} sector"
+
+
+class Policy:
+    """Base class: orders for the Ukrainian brigades and the reserve's destination."""
+
+    name = "policy"
+
+    def __init__(self, params: dict):
+        self.params = params
+
+    def describe(self) -> dict:
+        return {}
+
+    def reinforce_east(self, model: KurskModel) -> bool:
+        """Whether reserve brigades and replacements go east (True) or into Kursk (False) today."""
+        return False
+
+    def orders(self, model: KurskModel) -> None:
+        for b in model.ukrainian_brigades():
+            if not b.in_theatre:
+                out_of_theatre(model, b)
+        defend(model, [b for b in model.ukrainian_brigades() if b.in_theatre])
+
+
+class Hold(Policy):
+    """Defend the salient and feed the reserves into it: the historical course."""
+
+    name = "hold"
+
+
+class Withdraw(Policy):
+    """From withdraw_date, pull withdraw_fraction of the brigades back to Sumy along supplied
+    routes, refit them, and send them by rail to the eastern sectors. Brigades already cut off
+    fight their way out. Reserves go east from the same date.
+    """
+
+    name = "withdraw"
+
+    def __init__(self, params: dict):
+        super().__init__(params)
+        self.date = params["withdraw_date"]
+        self.fraction = params["withdraw_fraction"]
+        self.ordered = False
+
+    def describe(self) -> dict:
+        return {"withdraw_date": self.date.isoformat(), "withdraw_fraction": self.fraction}
+
+    def reinforce_east(self, model: KurskModel) -> bool:
+        return model.date >= self.date
+
+    def orders(self, model: KurskModel) -> None:
+        if model.date >= self.date and not self.ordered:
+            self.ordered = True
+            self.order_withdrawal(model)
+        th = model.theatre
+        staying = []
+        for b in model.ukrainian_brigades():
+            if not b.in_theatre:
+                out_of_theatre(model, b)
+            elif b.posture == WITHDRAW:
+                self.pull_back(model, b)
+            elif self.reinforce_east(model) and b.node == th.sumy and b.reserve:
+                b.posture, b.until = REFIT, model.date     # fresh reserve: straight to the railhead
+                out_of_theatre(model, b)
+            else:
+                staying.append(b)
+        defend(model, staying)
+
+    def order_withdrawal(self, model: KurskModel) -> None:
+        """Choose who leaves: brigades out of contact first, the ones in contact last (rear guard)."""
+        threat = model.threat_to("UA")
+        th = model.theatre
+        brigades = [b for b in model.ukrainian_brigades() if b.in_theatre]
+        brigades.sort(key=lambda b: (max([threat[b.node]] + [threat[n] for n in th.neighbours[b.node]]), b.slot))
+        for b in brigades[:round(self.fraction * len(brigades))]:
+            b.posture, b.goal, b.target = WITHDRAW, (th.sumy,), None
+            b.orders = "withdraw to Sumy"
+
+    def pull_back(self, model: KurskModel, b: Brigade) -> None:
+        th = model.theatre
+        b.target = None
+        if b.node == th.sumy:
+            b.posture, b.goal = REFIT, None
+            b.until = model.date + dt.timedelta(days=int(self.params["refit_days"]))
+            b.orders = "refit at Sumy"
+            return
+        if b.in_transit:
+            return
+        if model.routes("UA", (th.sumy,))[b.node] >= 0:
+            b.goal, b.orders = (th.sumy,), "withdraw to Sumy"
+            return
+        # Cut off: fight through the first enemy node on the shortest way home.
+        hop = model.routes("ANY", (th.sumy,))[b.node]
+        if hop >= 0 and model.control[hop] != "UA":
+            b.goal, b.target, b.orders = None, hop, f"break out through {th.names[hop]}"
+
+
+POLICIES = {cls.name: cls for cls in (Hold, Withdraw)}
+
+
+def make_policy(name: str, params: dict) -> Policy:
+    """The policy called `name` (KeyError lists the names allowed)."""
+    try:
+        return POLICIES[name](params)
+    except KeyError:
+        raise KeyError(f"unknown policy {name!r}; allowed: {', '.join(POLICIES)}") from None
