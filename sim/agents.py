@@ -57,6 +57,7 @@ class Brigade(CellAgent):
         self.target: int | None = None        # node it attacks today
         self.via_pipeline = False
         self.engaged = False                  # fought today
+        self.consolidating_until = -1         # day until which it consolidates a capture
         self.until = None                     # end of refit or of the rail journey
         self.sector: int | None = None        # eastern sector, once allocated
 

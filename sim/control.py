@@ -2,7 +2,8 @@
 
 Combat decides that a node falls; this rule carries it out: the defenders still there fall back to
 a neighbouring friendly node (towards their depots) or, with nowhere to go, are overrun; the
-strongest attacker moves in; the node changes hands and the held area is updated.
+strongest attacker moves in; the node changes hands and the held area is updated. The attackers
+then consolidate for consolidation_days before they attack again.
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ def apply_captures(model: KurskModel) -> None:
         if survivors:
             lead = max(survivors, key=lambda a: (a.power, -a.slot))
             lead.place(node)
+        pause = model.p["consolidation_days"]
         for a in survivors:
             a.target = None
+            a.consolidating_until = model.day + pause
     model.captures.clear()
 
 

@@ -1,6 +1,7 @@
 """Russian (and North Korean) doctrine: close with the salient, attack where the ratio is good.
 
-Every formation fit to attack (cohesion at least attack_cohesion_min, stock not empty) that stands
+Every formation fit to attack (cohesion at least attack_cohesion_min, stock not empty, not
+consolidating a recent capture) that stands
 next to Ukrainian-held ground attacks the neighbouring node where the ratio of all ready Russian
 power around it to its defence is best, provided that ratio reaches attack_ratio_min. Formations
 not yet at the front march to the nearest frontier node. A formation with a fixed objective (the
@@ -21,7 +22,8 @@ if TYPE_CHECKING:
 def russian_orders(model: KurskModel) -> None:
     th, control, p = model.theatre, model.control, model.p
     ready = [u for u in model.field_units
-             if u.side == "RU" and u.cohesion >= p["attack_cohesion_min"] and u.stock > 0]
+             if u.side == "RU" and u.cohesion >= p["attack_cohesion_min"] and u.stock > 0
+             and u.consolidating_until < model.day]
     ready_ids = set(map(id, ready))
     around = [0.0] * th.n
     for u in ready:
@@ -52,7 +54,8 @@ def russian_orders(model: KurskModel) -> None:
             u.orders = f"infiltrate to {th.names[u.objective]}"
             continue
         if id(u) not in ready_ids:
-            u.goal, u.posture, u.orders = None, REST, "rest and replenish"
+            u.goal, u.posture = None, REST
+            u.orders = "consolidate" if u.consolidating_until >= model.day else "rest and replenish"
             continue
         candidates = [nb for nb in th.neighbours[u.node] if control[nb] == "UA" and th.in_kursk[nb]]
         if candidates:
