@@ -92,10 +92,10 @@ class KurskModel(Model):
             movement.march(self, unit, self.fire_on(unit.side))
         self.refresh()
         supply.resupply(self)                             # 4. supply, encirclement, surrender
-        self.refresh()
-        combat.fight(self)                                # 5. combat
-        control.apply_captures(self)                      # 6. control and area held
-        self.refresh()
+        combat.fight(self)                                # 5. combat (dissolve() keeps who-is-where current)
+        if self.captures:
+            control.apply_captures(self)                  # 6. control and area held
+            self.refresh()
         self.east.step(self)                              # 7. the eastern front
         self.record()                                     # 8. data collection
         if self.day >= self.campaign.n_days:

@@ -88,14 +88,17 @@ def resupply(model: KurskModel) -> None:
                 for li in paths[u.node]:
                     link_load[li] = link_load.get(li, 0.0) + u.personnel
         links = th.links
+        node_ratio: dict[int, float] = {}        # units on one node share their path's ratio
         for u in units:
-            k = depot_of[u.node]
-            if k < 0:
-                ratio = 0.0
-            else:
-                ratio = min(1.0, capacity[k][1] / depot_load[k])
-                for li in paths[u.node]:
-                    ratio = min(ratio, links[li].capacity / link_load[li])
+            ratio = node_ratio.get(u.node)
+            if ratio is None:
+                k = depot_of[u.node]
+                if k < 0:
+                    ratio = 0.0
+                else:
+                    ratio = min(1.0, capacity[k][1] / depot_load[k],
+                                *[links[li].capacity / link_load[li] for li in paths[u.node]])
+                node_ratio[u.node] = ratio
             u.supply_ratio = ratio
             u.encircled = not connected[u.node]
             u.stock = min(stock_max, u.stock - 1.0 + ratio * refill)
