@@ -112,7 +112,7 @@ def engage(model: KurskModel, node: int, attackers: list[Brigade]) -> None:
     # node itself have lost their cohesion.
     p_att = sum(u.power * (surprise if u.via_pipeline else 1.0) for u in attackers if u.alive)
     p_def = sum(d.power * w for d, w in defenders if d.alive) * protection
-    on_node = [d for d, w in defenders if w == 1.0 and d.alive]
+    on_node = [d for d, _ in defenders if d.node == node and d.alive]
     broken = bool(on_node) and all(d.cohesion < p["break_cohesion"] for d in on_node)
     if p_att >= p["breakthrough_ratio"] * p_def or broken:
         model.captures.append((node, side, attackers))

@@ -20,7 +20,8 @@ def apply_captures(model: KurskModel) -> None:
     for node, side, attackers in model.captures:
         if model.control[node] == side:
             continue
-        for unit in list(model.occupants[node]):
+        # Who stands there now (not the morning's list: others may have fallen back onto it today).
+        for unit in [u for u in model.field_units if u.node == node]:
             if unit.side != side and unit.next_node is None and unit.alive:
                 fall_back(model, unit)
         transfer(model, node, side)

@@ -76,7 +76,7 @@ class EasternFront:
         self.days_without_ua += 1
         if self.days_without_ua != model.p["ru_redeploy_delay_days"]:
             return
-        grouping = sorted((u for u in model.field_units if u.side == "RU"), key=lambda u: (-u.personnel, u.slot))
+        grouping = sorted((u for u in model.field_units if u.nation == "RU"), key=lambda u: (-u.personnel, u.slot))
         goal = model.p["ru_redeploy_share"] * sum(u.personnel for u in grouping)
         moved = 0.0
         for u in grouping:

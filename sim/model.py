@@ -123,7 +123,7 @@ class KurskModel(Model):
         east = self.policy.reinforce_east(self)
         ua = [b for b in self.ukrainian_brigades() if (b.posture == "east") == east and b.posture not in ("rail", "refit")]
         self.reserves["UA"].replacements(ua if east else [b for b in ua if b.supply_ratio > 0])
-        self.reserves["RU"].replacements([u for u in self.field_units if u.side == "RU" and u.supply_ratio > 0])
+        self.reserves["RU"].replacements([u for u in self.field_units if u.nation == "RU" and u.supply_ratio > 0])
 
     # --- bookkeeping the rules share ----------------------------------------------------------
     def refresh(self) -> None:

@@ -75,6 +75,8 @@ def march(model: KurskModel, unit: Brigade, enemy_fire: frozenset[int]) -> None:
         return
     th, control, p = model.theatre, model.control, model.p
     budget = 1.0                                   # days of movement left today
+    if unit.next_node is not None and unit.km_left <= 0 and control[unit.next_node] == unit.side:
+        unit.place(unit.next_node)                 # the node it waited at has fallen to its side
     while budget > 1e-9:
         if unit.next_node is None:
             if unit.node in unit.goal:
@@ -100,6 +102,9 @@ def march(model: KurskModel, unit: Brigade, enemy_fire: frozenset[int]) -> None:
         if unit.km_left <= 1e-9:
             if control[unit.next_node] == unit.side:
                 unit.place(unit.next_node)
+            elif link.infantry_only:
+                unit.km_left = 0.0                 # at the pipeline exit, under an enemy node
+                return
             else:
-                unit.km_left = 0.0                 # at the doorstep of an enemy node
+                unit.place(unit.node)              # its destination fell while it moved: back
                 return

@@ -246,6 +246,9 @@ def _check_params(sc: Scenario) -> None:
     p, path = sc.params, sc.path
     for key, value in p.items():
         where = f"parameters.{key}"
+        if (key in _DATES_IN_HORIZON) != isinstance(value, dt.date):
+            kind = "a date like 2025-01-15" if key in _DATES_IN_HORIZON else "a number"
+            raise ScenarioError(path, where, f"must be {kind}, got {value!r}")
         if isinstance(value, dt.date):
             if key in _DATES_IN_HORIZON and not sc.start <= value <= sc.end:
                 raise ScenarioError(path, where,
@@ -474,6 +477,13 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None,
     if not isinstance(msr, list) or len(msr) < 2:
         raise ScenarioError(path, "theatre.main_supply_route", "must list at least two node names")
     msr = tuple(node_ref(f"theatre.main_supply_route[{i}]", n) for i, n in enumerate(msr))
+    for a, b in zip(msr, msr[1:]):
+        if frozenset((a, b)) not in pairs:
+            raise ScenarioError(path, "theatre.main_supply_route", f"{a!r} and {b!r} are not joined by an edge")
+    base = next((d.node for d in depots if d.side == "UA"), None)
+    for nd in allocation:
+        if frozenset((base, nd)) not in {frozenset((e.a, e.b)) for e in edges if e.road_class == "rail"}:
+            raise ScenarioError(path, "east.allocation", f"no rail edge from {base!r} (the first UA depot) to {nd!r}")
 
     variants = {}
     for key, row in _table(path, "variants", doc.get("variants", {})).items():

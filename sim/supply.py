@@ -5,8 +5,8 @@ control, links it to a depot with capacity left. Supply flows along the widest s
 whose narrowest edge carries most); where demand exceeds what a depot or an edge carries, every
 unit behind it gets the same share. A cut unit draws down its stock, then loses combat power and
 cohesion. An encircled unit (no friendly ground at all between it and a depot) that has run dry and
-lost its cohesion may capitulate. A supplied unit recovers cohesion every day, in combat or not:
-losses wear it down (combat), supply and rest build it back.
+lost its cohesion may capitulate. A unit with stock on hand recovers cohesion every day, in combat or
+not: losses wear it down (combat), supply builds it back.
 
 The supply network changes only when control or fire control changes, so it is cached on both.
 """
@@ -74,6 +74,10 @@ def resupply(model: KurskModel) -> None:
     th, p = model.theatre, model.p
     stock_max, refill = p["stock_days"], p["resupply_days_per_day"]
     cut_loss, recovery = p["cut_cohesion_loss_per_day"], p["cohesion_recovery_per_day"]
+    for u in model.units:                    # out of the theatre (refit, rail, east): supplied by the rear
+        if not u.in_theatre:
+            u.stock, u.supply_ratio = stock_max, 1.0
+            u.cohesion = min(1.0, u.cohesion + recovery)
     for side in ("UA", "RU"):
         depot_of, paths = model.supply_network(side)
         connected = model.connected_to_depot(side)
