@@ -60,8 +60,8 @@ def table(header: list[str], rows: list[list]) -> list[str]:
     return out
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (many or word + 's')}"
 
 
 def counts(counter: Counter, order: list[str] | None = None) -> str:
@@ -203,8 +203,9 @@ def render(config: Path, sim: Path) -> str:
                f"{area:,.0f} km².")
     out.append(f"- Eastern front: {plural(len(east.get('sectors', [])), 'sector')}, "
                f"{plural(len(east.get('monthly_gain', [])), 'monthly gain')}, "
-               f"{plural(len(east.get('allocation', [])), 'allocation entry')}; "
-               f"{plural(len(params), 'parameter')}.")
+               f"{plural(len(east.get('allocation', [])), 'allocation entry', 'allocation entries')}.")
+    out.append(f"- Parameters: {len(params)} in `[parameters]` (tables below), "
+               f"{len(doc.get('terrain', {}))} terrain classes, {len(doc.get('road_classes', {}))} road classes.")
 
     out += ["", "#### A.1 Parameters (`[parameters]`)"]
     out += parameter_tables(text, doc)

@@ -37,8 +37,12 @@ def cmd_run(args) -> int:
 
     if args.policy not in POLICIES:
         raise ScenarioError("--policy", args.policy, f"unknown policy; allowed: {', '.join(POLICIES)}")
+    if args.seed < 0:
+        raise ScenarioError("--seed", str(args.seed), "must be a whole number >= 0")
     scenario = load_scenario(args.scenario, _overrides(args.set), args.variant)
     out = Path(args.out) if args.out else Path("results") / f"{scenario.name}-{args.policy}-seed{args.seed}"
+    if out.exists() and not out.is_dir():
+        raise ScenarioError(out, "--out", "is a file; give a folder for the results")
     if out.exists() and any(out.iterdir()) and not args.force:
         raise ScenarioError(out, "--out", "folder already holds results; choose another or pass --force")
     model = KurskModel(scenario, args.policy, args.seed).run()

@@ -210,7 +210,7 @@ class KurskModel(Model):
         unit.cohesion = max(0.0, unit.cohesion - self.p["cohesion_per_loss"] * lost / unit.personnel)
         unit.personnel -= lost
         self.losses[unit.nation] += lost
-        if unit.personnel < self.p["remnant_personnel"]:
+        if unit.personnel <= 0.0 or unit.personnel < self.p["remnant_personnel"]:
             self.reserves[unit.side].pool += unit.personnel      # the remnant rejoins as replacements
             self.dissolve(unit)
 
