@@ -161,23 +161,25 @@ ASSESSMENT = """
 
 What the fit shows, and what it does not:
 
-- The **peak** (1,300 km²) is matched by construction: the node areas are apportioned from it.
+- The **peak** (1,300 km²) is matched by construction: the node areas are apportioned from it. The
+  **late-August** figure (1,171 km²) is matched by calibrating `advance_km2_per_day`.
+- The **autumn decline** is slower than reported in most runs: the median on 31 December is well
+  above 483 km², which lies at the lower edge of the 90% band. The runs split into two families —
+  those where the Russian grouping breaks into the centre of the salient in November–December (near
+  the reported course) and those where it stalls until the winter reinforcements.
+- The **collapse** comes in early March, as reported (6–13 March), once the drone ramp puts the main
+  supply road under fire control (median first day in early February, as reported); in the model it is
+  somewhat steeper than the reported 2.5× fall in five days.
+- **North Korean losses** by mid-December match the NIS figure (calibrated with `nk_initial_exposure`).
 - The **eastern gains** under `hold` follow the AFP/ISW monthly figures by construction: `hold` is the
   historical disposition, so the sector rates are the reported ones. What the model adds is how those
-  rates change when brigades arrive from Kursk or Russian formations leave it (`east_elasticity`,
-  an assumption to sweep).
-- The **autumn decline** is too slow: the model holds far more ground on 31 December than the
-  reported 483 km². In the model the Russian grouping takes the western flank in September and then
-  stalls against the sector defence until the drone ramp and the winter reinforcements arrive.
-- The **collapse** comes too early: in February rather than 6–13 March, once the drone ramp puts the
-  main supply road under fire control (mid-January in the model, February as reported).
-- **North Korean losses** by mid-December are of the right order but below the NIS figure.
+  rates change when brigades arrive from Kursk or Russian formations leave it (`east_elasticity`, an
+  assumption to sweep).
 
-Open calibration work (see the closing note of issue 2): the Russian attack doctrine is close to
-bang-bang (a stack either reaches the breakthrough ratio or stalls), which makes the autumn course
-sensitive to `consolidation_days`, `breakthrough_ratio` and `attack_ratio_min`. A smoother doctrine
-(several concurrent assaults, attrition-driven advances) and a formal fit (e.g. approximate Bayesian
-computation over these three and `attrition_coefficient`) are the next steps.
+Calibrated by hand, one parameter at a time (`advance_km2_per_day`, `breakthrough_ratio`,
+`consolidation_days`, the drone ramp dates, `nk_initial_exposure`, `nk_arrival`); the autumn course is
+sensitive to the Russian attack threshold (`attack_ratio_min`) and replacement rate. A formal fit
+(approximate Bayesian computation over these, with the batch runner) is the next step.
 """
 
 

@@ -9,7 +9,9 @@ more), supply and cohesion enter through combat power, and each day's losses are
 times a mean-one lognormal draw, so they are drawn, not computed.
 
 After the day's fighting the defender gives up the node when the attacker reaches the breakthrough
-ratio against it or its units have lost their cohesion. Combat only decides; control applies.
+ratio against it or its units have lost their cohesion; short of that, an attacker above parity takes
+ground (advance_km2_per_day at the breakthrough ratio, nothing at parity) until it holds the whole
+node. Combat only decides; control applies.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .agents import NorthKoreanUnit
+from .control import gain_ground
 
 if TYPE_CHECKING:
     from .agents import Brigade
@@ -109,10 +112,16 @@ def engage(model: KurskModel, node: int, attackers: list[Brigade]) -> None:
         d.engaged = True
 
     # Does the defence hold? It gives way at the breakthrough ratio, or when the units on the
-    # node itself have lost their cohesion.
+    # node itself have lost their cohesion. Short of that, a superior attacker gains ground in
+    # proportion to how far its ratio stands above parity, and takes the node once it holds all of it.
     p_att = sum(u.power * (surprise if u.via_pipeline else 1.0) for u in attackers if u.alive)
     p_def = sum(d.power * w for d, w in defenders if d.alive) * protection
     on_node = [d for d, _ in defenders if d.node == node and d.alive]
     broken = bool(on_node) and all(d.cohesion < p["break_cohesion"] for d in on_node)
-    if p_att >= p["breakthrough_ratio"] * p_def or broken:
+    breakthrough = p["breakthrough_ratio"]
+    if p_att >= breakthrough * p_def or broken:
         model.captures.append((node, side, attackers))
+    elif p_att > p_def:
+        km2 = p["advance_km2_per_day"] * (p_att / p_def - 1.0) / (breakthrough - 1.0)
+        if gain_ground(model, node, side, km2):
+            model.captures.append((node, side, attackers))

@@ -2,7 +2,8 @@
 
 Combat decides that a node falls; this rule carries it out: the defenders still there fall back to
 a neighbouring friendly node (towards their depots) or, with nowhere to go, are overrun; the
-strongest attacker moves in; the node changes hands and the held area is updated. The attackers
+strongest attacker moves in; the node changes hands and the held area is updated. Ground taken in
+a node short of its capture (`gain_ground`) counts against the held area at once. The attackers
 then consolidate for consolidation_days before they attack again.
 """
 
@@ -49,19 +50,40 @@ def fall_back(model: KurskModel, unit: Brigade) -> None:
     unit.target = None
 
 
+def gain_ground(model: KurskModel, node: int, side: str, km2: float) -> bool:
+    """`side`, attacking `node`, takes `km2` more of it; True once it holds all of it.
+
+    The ground taken stays taken between attacks (the front line has moved), and counts against the
+    held area at once.
+    """
+    th = model.theatre
+    before = model.contested[node]
+    after = min(th.area[node], before + km2)
+    model.contested[node] = after
+    if th.in_kursk[node] and side == "RU":
+        model.ua_area -= after - before
+    return after >= th.area[node]
+
+
 def transfer(model: KurskModel, node: int, side: str) -> None:
     """Hand `node` to `side` and keep the held area and the control version up to date."""
     th = model.theatre
     if th.in_kursk[node]:
-        model.ua_area += th.area[node] if side == "UA" else -th.area[node]
+        if side == "UA":
+            model.ua_area += th.area[node]
+        else:
+            model.ua_area -= th.area[node] - model.contested[node]
+    model.contested[node] = 0.0
     model.control[node] = side
     model.control_version += 1
 
 
 def ua_area_km2(model: KurskModel) -> float:
-    """Area of Kursk oblast held by Ukraine, recomputed from scratch (the model keeps it incrementally)."""
+    """Area of Kursk oblast held by Ukraine, recomputed from scratch (the model keeps it incrementally):
+    the Ukrainian-held nodes less the ground Russian attacks have taken in them."""
     th = model.theatre
-    return sum(th.area[i] for i in range(th.n) if th.in_kursk[i] and model.control[i] == "UA")
+    return sum(th.area[i] - model.contested[i] for i in range(th.n)
+               if th.in_kursk[i] and model.control[i] == "UA")
 
 
 def main_supply_route_cut(model: KurskModel) -> bool:

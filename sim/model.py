@@ -51,6 +51,7 @@ class KurskModel(Model):
         self.day, self.date = 0, scenario.start
         self.control = list(th.initial_control)
         self.control_version = 0
+        self.contested = [0.0] * th.n          # km² of each node taken by the side attacking it
         self.ua_area = control.ua_area_km2(self)
         self.fire = FireControl(th.node_link_km)
         self._cache: dict = {}
@@ -260,7 +261,7 @@ class KurskModel(Model):
             else:
                 ru_kursk += u.personnel
         self.records.append((
-            self.day, self.date.isoformat(), self.ua_area, self.east.gain_km2,
+            self.day, self.date.isoformat(), max(0.0, self.ua_area), self.east.gain_km2,
             self.losses["UA"], self.losses["RU"], self.losses["NK"], self.captured["UA"], ua_kursk,
             control.main_supply_route_cut(self),
             ru_kursk, nk_kursk, ua_east, brigades, supplied / ua_field if ua_field else 0.0,

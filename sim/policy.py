@@ -22,42 +22,53 @@ def defend(model: KurskModel, brigades: list[Brigade]) -> None:
     """Ukrainian defensive doctrine: hold the line where the enemy presses, rest what is broken.
 
     Brigades in contact stay. Brigades with no enemy near go, nearest first, to the most threatened
-    frontier node that no brigade covers (a brigade covers its node and the nodes next to it).
-    Brigades below break_cohesion fall back to Sumy and return once rallied.
+    frontier node that no brigade covers (a brigade covers its node and the nodes next to it); any
+    left over thicken the line where the threat is largest for the defence already there. Brigades
+    below break_cohesion fall back out of contact (towards Sumy) and rest until they rally.
     """
     th, control, p = model.theatre, model.control, model.p
     threat = model.threat_to("UA")
     sumy = (th.sumy,)
     covered: set[int] = set()
+    defence = [0.0] * th.n                 # Ukrainian power on or heading to each node
     idle: list[Brigade] = []
     for b in brigades:
         if b.in_transit:
+            defence[b.next_node] += b.power
             continue
-        if b.posture == REST and b.cohesion < RALLY_COHESION:
-            b.goal, b.orders = sumy, "rest and refit at Sumy"
-            continue
-        if b.cohesion < p["break_cohesion"]:
-            b.posture, b.goal, b.orders = REST, sumy, "rest and refit at Sumy"
+        near = [b.node] + [nb for nb in th.neighbours[b.node] if control[nb] == "UA"]
+        in_contact = any(threat[n] > 0 for n in near)
+        if b.cohesion < p["break_cohesion"] or (b.posture == REST and b.cohesion < RALLY_COHESION):
+            b.posture = REST
+            b.goal, b.orders = (sumy, "fall back to rest") if in_contact else (None, "rest and refit")
             continue
         b.posture = DEFEND
-        near = [b.node] + [nb for nb in th.neighbours[b.node] if control[nb] == "UA"]
-        if any(threat[n] > 0 for n in near):
+        if in_contact:
             b.goal, b.orders = None, f"hold {th.names[b.node]}"
             covered.update(near)
+            defence[b.node] += b.power
         else:
             idle.append(b)
     frontier = sorted((n for n in range(th.n) if threat[n] > 0 and control[n] == "UA"),
                       key=lambda n: (-threat[n], n))
+
+    def send(b: Brigade, n: int, why: str) -> None:
+        idle.remove(b)
+        b.posture, b.goal, b.orders = MOVE, (n,), f"{why} {th.names[n]}"
+        defence[n] += b.power
+
+    def nearest(n: int) -> Brigade:
+        return min(idle, key=lambda u: ((th.x[u.node] - th.x[n]) ** 2 + (th.y[u.node] - th.y[n]) ** 2, u.slot))
+
     for n in frontier:
         if n in covered or not idle:
             continue
-        b = min(idle, key=lambda u: ((th.x[u.node] - th.x[n]) ** 2 + (th.y[u.node] - th.y[n]) ** 2, u.slot))
-        idle.remove(b)
-        b.posture, b.goal, b.orders = MOVE, (n,), f"reinforce {th.names[n]}"
+        send(nearest(n), n, "cover")
         covered.add(n)
         covered.update(th.neighbours[n])
-    for b in idle:
-        b.goal, b.orders = None, f"hold {th.names[b.node]} in reserve"
+    while idle and frontier:
+        n = max(frontier, key=lambda m: (threat[m] / (1.0 + defence[m]), -m))
+        send(nearest(n), n, "reinforce")
 
 
 def rail_east(model: KurskModel, b: Brigade) -> None:

@@ -515,7 +515,7 @@ REQUIRED_PARAMS = {
     "stock_days", "resupply_days_per_day", "unsupplied_power", "cut_cohesion_loss_per_day",
     "surrender_cohesion", "surrender_daily_prob", "surrender_captured_share", "breakout_loss_share",
     "attrition_coefficient", "attrition_enemy_exponent", "attrition_own_exponent", "force_unit",
-    "attrition_noise_cv", "attacker_exposure", "breakthrough_ratio", "attack_ratio_min",
+    "attrition_noise_cv", "attacker_exposure", "breakthrough_ratio", "advance_km2_per_day", "attack_ratio_min",
     "attack_cohesion_min", "break_cohesion", "consolidation_days", "cohesion_per_loss", "cohesion_recovery_per_day",
     "sector_support", "sector_depth_hops", "remnant_personnel", "pipeline_surprise", "nk_arrival", "nk_initial_exposure", "nk_learned_exposure",
     "nk_learning_days", "nk_learned_quality", "east_elasticity", "east_noise_cv", "east_daily_loss_rate",
