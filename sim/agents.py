@@ -43,12 +43,13 @@ class Brigade(CellAgent):
         self.reserve = spec.reserve
         self.personnel = personnel
         self.base_quality = quality
+        self.unsupplied_power = model.p["unsupplied_power"]
         self.cohesion = 1.0
         self.stock = model.p["stock_days"]    # days of supply on hand
         self.supply_ratio = 1.0               # share of today's demand that reached it
         self.encircled = False
         self.posture = DEFEND if self.side == "UA" else REST
-        self.orders = "hold position"
+        self.orders: tuple[str, int | None] = ("hold position", None)   # (what, where), shown by state()
         self.node = model.theatre.index[spec.node]
         self.cell = model.grid[self.node]
         self.goal: int | None = None          # node it is moving to
@@ -82,8 +83,13 @@ class Brigade(CellAgent):
     @property
     def power(self) -> float:
         """Combat power: personnel × quality, reduced by lost cohesion and by an empty stock."""
-        supply = 1.0 if self.stock > 0 else self.model.p["unsupplied_power"]
+        supply = 1.0 if self.stock > 0 else self.unsupplied_power
         return self.personnel * self.quality * (0.5 + 0.5 * self.cohesion) * supply
+
+    @property
+    def orders_text(self) -> str:
+        what, where = self.orders
+        return what if where is None else f"{what} {self.model.theatre.names[where]}"
 
     def place(self, node: int) -> None:
         """Arrive at `node` (ends any edge in progress)."""
@@ -99,7 +105,7 @@ class Brigade(CellAgent):
             "name": self.name, "nation": self.nation, "node": self.model.theatre.names[self.node],
             "personnel": round(self.personnel), "cohesion": round(self.cohesion, 3),
             "supply_days": round(self.stock, 2), "supply_ratio": round(self.supply_ratio, 3),
-            "posture": self.posture, "orders": self.orders, "power": round(self.power),
+            "posture": self.posture, "orders": self.orders_text, "power": round(self.power),
         }
 
 

@@ -55,21 +55,25 @@ def fight(model: KurskModel) -> None:
     for u in model.field_units:
         if u.target is not None and (u.next_node is None or u.km_left <= 0):
             attacks.setdefault(u.target, []).append(u)
+    sides = {"UA": [u for u in model.field_units if u.side == "UA"],
+             "RU": [u for u in model.field_units if u.side == "RU"]}
     for node in sorted(attacks):
-        engage(model, node, attacks[node])
+        engage(model, node, attacks[node], sides["UA" if attacks[node][0].side == "RU" else "RU"])
 
 
-def defence(model: KurskModel, node: int, attacker_side: str) -> list[tuple[Brigade, float]]:
+def defence(model: KurskModel, node: int, attacker_side: str,
+            candidates: list[Brigade] | None = None) -> list[tuple[Brigade, float]]:
     """Units defending `node` against `attacker_side`, each with the weight of its power there.
 
     A brigade holds a sector, not a point: it brings its full power to its own node and
     sector_support^h of it to a node h hops away (h <= sector_depth_hops), if it stands on ground its
-    side holds and is not itself attacking or on the move.
+    side holds and is not itself attacking or on the move. `candidates` narrows the units looked at
+    (a caller asking about many nodes filters the field once).
     """
     p, hops = model.p, model.theatre.hops[node]
     support, depth = p["sector_support"], p["sector_depth_hops"]
     weights = []
-    for d in model.field_units:
+    for d in model.field_units if candidates is None else candidates:
         if d.side == attacker_side or d.next_node is not None or d.target is not None:
             continue
         h = hops[d.node]
@@ -78,13 +82,15 @@ def defence(model: KurskModel, node: int, attacker_side: str) -> list[tuple[Brig
     return weights
 
 
-def engage(model: KurskModel, node: int, attackers: list[Brigade]) -> None:
-    """One day's engagement for `node`; records a capture when the defence gives way."""
+def engage(model: KurskModel, node: int, attackers: list[Brigade],
+           candidates: list[Brigade] | None = None) -> None:
+    """One day's engagement for `node`; records a capture when the defence gives way.
+    `candidates`: the defending side's field units, if the caller has them at hand."""
     th, p = model.theatre, model.p
     side = attackers[0].side
     if model.control[node] == side:
         return
-    defenders = defence(model, node, side)
+    defenders = [(d, w) for d, w in defence(model, node, side, candidates) if d.alive]
     if not defenders:
         model.captures.append((node, side, attackers))
         return

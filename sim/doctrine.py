@@ -25,18 +25,22 @@ def russian_orders(model: KurskModel) -> None:
              if u.side == "RU" and u.cohesion >= p["attack_cohesion_min"] and u.stock > 0
              and u.consolidating_until < model.day]
     ready_ids = set(map(id, ready))
+    objectives = model.objectives("RU")
     around = [0.0] * th.n
     for u in ready:
         if u.next_node is None:
-            for nb in th.neighbours[u.node]:
-                if control[nb] == "UA" and th.in_kursk[nb]:
-                    around[nb] += u.power
-    strength: dict[int, float] = {}
+            power = u.power
+            for nb in objectives[u.node]:
+                around[nb] += power
+    ratios: dict[int, float] = {}
+    ukrainians = [u for u in model.field_units if u.side == "UA"]
 
     def ratio(n: int) -> float:
-        if n not in strength:
-            strength[n] = sum(d.power * w for d, w in defence(model, n, "RU")) * th.protection[n]
-        return around[n] / strength[n] if strength[n] > 0 else float("inf")
+        r = ratios.get(n)
+        if r is None:
+            strength = sum(d.power * w for d, w in defence(model, n, "RU", ukrainians)) * th.protection[n]
+            r = ratios[n] = around[n] / strength if strength > 0 else float("inf")
+        return r
 
     frontier = model.frontier("RU")
     for u in model.field_units:
@@ -51,21 +55,21 @@ def russian_orders(model: KurskModel) -> None:
             u.objective = None
         if u.objective is not None:
             u.goal, u.posture = (u.objective,), MOVE
-            u.orders = f"infiltrate to {th.names[u.objective]}"
+            u.orders = ("infiltrate to", u.objective)
             continue
         if id(u) not in ready_ids:
             u.goal, u.posture = None, REST
-            u.orders = "consolidate" if u.consolidating_until >= model.day else "rest and replenish"
+            u.orders = ("consolidate", None) if u.consolidating_until >= model.day else ("rest and replenish", None)
             continue
-        candidates = [nb for nb in th.neighbours[u.node] if control[nb] == "UA" and th.in_kursk[nb]]
+        candidates = objectives[u.node]
         if candidates:
             best = max(candidates, key=lambda n: (ratio(n), -n))
             u.goal = None
             if ratio(best) >= p["attack_ratio_min"]:
-                u.target, u.posture, u.orders = best, ATTACK, f"attack {th.names[best]}"
+                u.target, u.posture, u.orders = best, ATTACK, ("attack", best)
             else:
-                u.posture, u.orders = DEFEND, "hold and concentrate"
+                u.posture, u.orders = DEFEND, ("hold and concentrate", None)
         elif frontier:
-            u.goal, u.posture, u.orders = frontier, MOVE, "march to the front"
+            u.goal, u.posture, u.orders = frontier, MOVE, ("march to the front", None)
         else:
-            u.goal, u.posture, u.orders = None, DEFEND, "garrison"
+            u.goal, u.posture, u.orders = None, DEFEND, ("garrison", None)

@@ -45,7 +45,7 @@ class KurskModel(Model):
         super().__init__(rng=self.seed_sequence)
         self.campaign = scenario           # (Mesa reserves `scenario` for its own Scenario class)
         self.p = scenario.params
-        self.theatre = th = Theatre(scenario)
+        self.theatre = th = Theatre.of(scenario)
         self.grid = Network(th.graph(), layout=th.positions(), random=self.random)
         self.policy = make_policy(policy, self.p)
         self.day, self.date = 0, scenario.start
@@ -56,6 +56,8 @@ class KurskModel(Model):
         self.fire = FireControl(th.node_link_km)
         self._cache: dict = {}
         self.captures: list = []
+        self.stale = True                      # positions changed since the last refresh()
+        self.range_km = None
         self.losses = {"UA": 0.0, "RU": 0.0, "NK": 0.0}
         self.captured = {"UA": 0.0, "RU": 0.0}
 
@@ -85,8 +87,9 @@ class KurskModel(Model):
         self.day += 1
         self.date = self.campaign.start + dt.timedelta(days=self.day)
         self.draws.day(self.day)
-        self.arrivals()                                   # 1. arrivals and reserve commitment
-        self.refresh()
+        arrived = self.arrivals()                         # 1. arrivals and reserve commitment
+        if arrived or self.stale or drone_range_km(self.p, self.date) != self.range_km:
+            self.refresh()
         self.policy.orders(self)                          # 2. orders: Ukrainian policy ...
         doctrine.russian_orders(self)                     #    ... and Russian doctrine
         for unit in self.field_units:                     # 3. movement
@@ -115,9 +118,12 @@ class KurskModel(Model):
         self.units.append(unit)
         return unit
 
-    def arrivals(self) -> None:
+    def arrivals(self) -> int:
+        """Release the formations due today and hand out replacements; returns how many arrived."""
+        arrived = 0
         for side, reserve in self.reserves.items():
             for slot, spec in reserve.due(self.date):
+                arrived += 1
                 unit = self.raise_unit(slot, spec)
                 if self.control[unit.node] != unit.side:      # its assembly area is lost: use a depot
                     unit.place(self.theatre.depots[unit.side][0][0])
@@ -125,20 +131,21 @@ class KurskModel(Model):
         ua = [b for b in self.ukrainian_brigades() if (b.posture == "east") == east and b.posture not in ("rail", "refit")]
         self.reserves["UA"].replacements(ua if east else [b for b in ua if b.supply_ratio > 0])
         self.reserves["RU"].replacements([u for u in self.field_units if u.nation == "RU" and u.supply_ratio > 0])
+        return arrived
 
     # --- bookkeeping the rules share ----------------------------------------------------------
     def refresh(self) -> None:
-        """Recompute who is where (cheap; positions change during the day)."""
-        self.field_units = [u for u in self.units if u.posture not in OUT_OF_THEATRE]
+        """Recompute who is where and what each side's drones cover (after anything moved)."""
+        self.stale = False
+        self.field_units = field = [u for u in self.units if u.posture not in OUT_OF_THEATRE]
         occupants = [[] for _ in range(self.theatre.n)]
-        for u in self.field_units:
+        nodes = {"UA": set(), "RU": set()}
+        for u in field:
             occupants[u.node].append(u)
+            nodes[u.side].add(u.node)
         self.occupants = occupants
         rng_km = drone_range_km(self.p, self.date)
         self.range_km = rng_km
-        nodes = {"UA": set(), "RU": set()}
-        for u in self.field_units:
-            nodes[u.side].add(u.node)
         self._fire = {
             "UA": self.fire.links_under_fire(tuple(sorted(nodes["RU"])), rng_km),   # links UA must fear
             "RU": self.fire.links_under_fire(tuple(sorted(nodes["UA"])), rng_km),
@@ -163,10 +170,8 @@ class KurskModel(Model):
                             lambda: supply.supply_tree(self.theatre, side, self.control, fire))
 
     def connected_to_depot(self, side: str) -> list[bool]:
-        def build():
-            depot_of, _ = supply.supply_tree(self.theatre, side, self.control, frozenset())
-            return [k >= 0 for k in depot_of]
-        return self._cached(("connected", side), build)
+        return self._cached(("connected", side),
+                            lambda: supply.connected(self.theatre, side, self.control))
 
     def depot_nodes(self, side: str) -> tuple[int, ...]:
         return tuple(node for node, _ in self.theatre.depots[side])
@@ -189,15 +194,26 @@ class KurskModel(Model):
                 self.control[m] != side and th.in_kursk[m] for m in th.neighbours[n]))
         return self._cached(("frontier", side), build)
 
+    def objectives(self, side: str) -> list[list[int]]:
+        """Per node, the enemy-held Kursk nodes next to it: what `side` can attack from there."""
+        th = self.theatre
+
+        def build():
+            return [[m for m in th.neighbours[n] if self.control[m] != side and th.in_kursk[m]]
+                    for n in range(th.n)]
+        return self._cached(("objectives", side), build)
+
     def threat_to(self, side: str) -> list[float]:
         """Per node held by `side`: enemy combat power on the neighbouring nodes."""
-        th = self.theatre
-        enemy_at = [0.0] * th.n
+        neighbours, control = self.theatre.neighbours, self.control
+        threat = [0.0] * self.theatre.n
         for u in self.field_units:
             if u.side != side:
-                enemy_at[u.node] += u.power
-        return [sum(enemy_at[m] for m in th.neighbours[n]) if self.control[n] == side else 0.0
-                for n in range(th.n)]
+                power = u.power
+                for m in neighbours[u.node]:
+                    if control[m] == side:
+                        threat[m] += power
+        return threat
 
     def ukrainian_brigades(self) -> list[Brigade]:
         return [u for u in self.units if u.side == "UA"]
@@ -227,6 +243,7 @@ class KurskModel(Model):
         self.dissolve(unit)
 
     def dissolve(self, unit: Brigade) -> None:
+        self.stale = True                      # lists stay right; fire control waits for refresh()
         unit.alive = False
         unit.target = None
         self.units.remove(unit)

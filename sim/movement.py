@@ -49,23 +49,19 @@ def route_table(theatre: Theatre, passable: list[bool], goals: tuple[int, ...],
         nxt[g] = g
         heap.append((0.0, g, g))
     heapq.heapify(heap)
-    ground = theatre.ground
+    ground, pop, push = theatre.ground_links, heapq.heappop, heapq.heappush
     while heap:
-        d, node, via = heapq.heappop(heap)
+        d, node, via = pop(heap)
         if d > dist[node]:
             continue
-        for link in ground[node]:
-            if link.infantry_only and not infantry:
+        for other, index, km, infantry_only in ground[node]:
+            if (infantry_only and not infantry) or not passable[other]:
                 continue
-            other = link.b if link.a == node else link.a
-            if not passable[other]:
-                continue
-            w = link.km * (FIRE_ROUTE_PENALTY if link.index in under_fire else 1.0)
-            nd = d + w
+            nd = d + (km * FIRE_ROUTE_PENALTY if index in under_fire else km)
             if nd < dist[other]:
                 dist[other] = nd
                 nxt[other] = node
-                heapq.heappush(heap, (nd, other, node))
+                push(heap, (nd, other, node))
     return nxt
 
 

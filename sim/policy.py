@@ -40,11 +40,11 @@ def defend(model: KurskModel, brigades: list[Brigade]) -> None:
         in_contact = any(threat[n] > 0 for n in near)
         if b.cohesion < p["break_cohesion"] or (b.posture == REST and b.cohesion < RALLY_COHESION):
             b.posture = REST
-            b.goal, b.orders = (sumy, "fall back to rest") if in_contact else (None, "rest and refit")
+            b.goal, b.orders = (sumy, ("fall back to rest", None)) if in_contact else (None, ("rest and refit", None))
             continue
         b.posture = DEFEND
         if in_contact:
-            b.goal, b.orders = None, f"hold {th.names[b.node]}"
+            b.goal, b.orders = None, ("hold", b.node)
             covered.update(near)
             defence[b.node] += b.power
         else:
@@ -54,7 +54,7 @@ def defend(model: KurskModel, brigades: list[Brigade]) -> None:
 
     def send(b: Brigade, n: int, why: str) -> None:
         idle.remove(b)
-        b.posture, b.goal, b.orders = MOVE, (n,), f"{why} {th.names[n]}"
+        b.posture, b.goal, b.orders = MOVE, (n,), (why, n)
         defence[n] += b.power
 
     def nearest(n: int) -> Brigade:
@@ -77,7 +77,7 @@ def rail_east(model: KurskModel, b: Brigade) -> None:
     link = model.theatre.link_between[(model.theatre.sumy, sector)]
     b.posture, b.sector, b.goal, b.target = RAIL, sector, None, None
     b.until = model.date + dt.timedelta(days=link.rail_days)
-    b.orders = f"by rail to {model.theatre.names[sector]}"
+    b.orders = ("by rail to", sector)
 
 
 def out_of_theatre(model: KurskModel, b: Brigade) -> None:
@@ -86,7 +86,7 @@ def out_of_theatre(model: KurskModel, b: Brigade) -> None:
         rail_east(model, b)
     elif b.posture == RAIL and model.date >= b.until:
         b.place(b.sector)
-        b.posture, b.orders = EAST, f"hold the {model.theatre.names[b.sector]} sector"
+        b.posture, b.orders = EAST, ("hold the sector of", b.sector)
 
 
 class Policy:
@@ -163,7 +163,7 @@ class Withdraw(Policy):
         brigades.sort(key=lambda b: (max([threat[b.node]] + [threat[n] for n in th.neighbours[b.node]]), b.slot))
         for b in brigades[:round(self.fraction * len(brigades))]:
             b.posture, b.goal, b.target = WITHDRAW, (th.sumy,), None
-            b.orders = "withdraw to Sumy"
+            b.orders = ("withdraw to Sumy", None)
 
     def pull_back(self, model: KurskModel, b: Brigade) -> None:
         th = model.theatre
@@ -171,17 +171,17 @@ class Withdraw(Policy):
         if b.node == th.sumy:
             b.posture, b.goal = REFIT, None
             b.until = model.date + dt.timedelta(days=int(self.params["refit_days"]))
-            b.orders = "refit at Sumy"
+            b.orders = ("refit at Sumy", None)
             return
         if b.in_transit:
             return
         if model.routes("UA", (th.sumy,))[b.node] >= 0:
-            b.goal, b.orders = (th.sumy,), "withdraw to Sumy"
+            b.goal, b.orders = (th.sumy,), ("withdraw to Sumy", None)
             return
         # Cut off: fight through the first enemy node on the shortest way home.
         hop = model.routes("ANY", (th.sumy,))[b.node]
         if hop >= 0 and model.control[hop] != "UA":
-            b.goal, b.target, b.orders = None, hop, f"break out through {th.names[hop]}"
+            b.goal, b.target, b.orders = None, hop, ("break out through", hop)
 
 
 POLICIES = {cls.name: cls for cls in (Hold, Withdraw)}

@@ -36,37 +36,69 @@ def supply_tree(theatre: Theatre, side: str, control: list[str],
     Returns
     -------
     depot_of : per node, the index into theatre.depots[side] that supplies it, or -1 if cut.
-    path_links : per node, the link indices of its supply path from that depot.
+    path_links : per node, the link indices of its supply path from that depot (built lazily).
     """
     n = theatre.n
     best = [-1.0] * n
     dist = [float("inf")] * n
     depot_of = [-1] * n
-    paths: list[tuple[int, ...]] = [()] * n
+    via = [-1] * n                           # the link a node is reached by
     heap = []
     for k, (node, _capacity) in enumerate(theatre.depots[side]):
         if control[node] == side:
             best[node], dist[node], depot_of[node] = float("inf"), 0.0, k
             heap.append((-float("inf"), 0.0, node))
     heapq.heapify(heap)
+    supply_links, pop, push = theatre.supply_links, heapq.heappop, heapq.heappush
     while heap:
-        neg_b, d, node = heapq.heappop(heap)
+        neg_b, d, node = pop(heap)
         b = -neg_b
         if b < best[node] or (b == best[node] and d > dist[node]):
             continue
-        for link in theatre.ground[node]:
-            if link.capacity <= 0 or link.index in under_fire:
+        for other, index, capacity, km in supply_links[node]:
+            if control[other] != side or index in under_fire:
                 continue
-            other = link.b if link.a == node else link.a
-            if control[other] != side:
-                continue
-            nb, nd = min(b, link.capacity), d + link.km
+            nb, nd = (b if b < capacity else capacity), d + km
             if nb > best[other] or (nb == best[other] and nd < dist[other]):
                 best[other], dist[other] = nb, nd
                 depot_of[other] = depot_of[node]
-                paths[other] = paths[node] + (link.index,)
-                heapq.heappush(heap, (-nb, nd, other))
-    return depot_of, paths
+                via[other] = index
+                push(heap, (-nb, nd, other))
+    return depot_of, SupplyPaths(theatre.links, via)
+
+
+class SupplyPaths(dict):
+    """node -> tuple of link indices from its depot, walked back from `via` on first use."""
+
+    def __init__(self, links, via: list[int]):
+        super().__init__()
+        self.links, self.via = links, via
+
+    def __missing__(self, start: int) -> tuple[int, ...]:
+        path, node = [], start
+        while self.via[node] >= 0:
+            link = self.links[self.via[node]]
+            path.append(link.index)
+            node = link.a if link.b == node else link.b
+        self[start] = path = tuple(reversed(path))
+        return path
+
+
+def connected(theatre: Theatre, side: str, control: list[str]) -> list[bool]:
+    """Per node, whether `side`'s ground links it to one of its depots at all (fire control aside):
+    a unit where this is False is encircled."""
+    reached = [False] * theatre.n
+    frontier = [node for node, _ in theatre.depots[side] if control[node] == side]
+    for node in frontier:
+        reached[node] = True
+    while frontier:
+        node = frontier.pop()
+        for link in theatre.ground[node]:
+            other = link.b if link.a == node else link.a
+            if not reached[other] and control[other] == side and link.capacity > 0:
+                reached[other] = True
+                frontier.append(other)
+    return reached
 
 
 def resupply(model: KurskModel) -> None:
@@ -83,34 +115,36 @@ def resupply(model: KurskModel) -> None:
         connected = model.connected_to_depot(side)
         capacity = th.depots[side]
         units = [u for u in model.field_units if u.side == side]
+        demand: dict[int, float] = {}            # personnel to supply at each node
+        for u in units:
+            demand[u.node] = demand.get(u.node, 0.0) + u.personnel
         depot_load = [0.0] * len(capacity)
         link_load: dict[int, float] = {}
-        for u in units:
-            k = depot_of[u.node]
+        for node, d in demand.items():
+            k = depot_of[node]
             if k >= 0:
-                depot_load[k] += u.personnel
-                for li in paths[u.node]:
-                    link_load[li] = link_load.get(li, 0.0) + u.personnel
+                depot_load[k] += d
+                for li in paths[node]:
+                    link_load[li] = link_load.get(li, 0.0) + d
         links = th.links
         node_ratio: dict[int, float] = {}        # units on one node share their path's ratio
+        for node in demand:
+            k = depot_of[node]
+            node_ratio[node] = 0.0 if k < 0 else min(
+                1.0, capacity[k][1] / depot_load[k], *[links[li].capacity / link_load[li] for li in paths[node]])
+        surrender_cohesion, surrender_prob = p["surrender_cohesion"], p["surrender_daily_prob"]
         for u in units:
-            ratio = node_ratio.get(u.node)
-            if ratio is None:
-                k = depot_of[u.node]
-                if k < 0:
-                    ratio = 0.0
-                else:
-                    ratio = min(1.0, capacity[k][1] / depot_load[k],
-                                *[links[li].capacity / link_load[li] for li in paths[u.node]])
-                node_ratio[u.node] = ratio
-            u.supply_ratio = ratio
+            ratio = u.supply_ratio = node_ratio[u.node]
             u.encircled = not connected[u.node]
-            u.stock = min(stock_max, u.stock - 1.0 + ratio * refill)
-            if u.stock <= 0.0:
-                u.stock = 0.0
-                u.cohesion = max(0.0, u.cohesion - cut_loss)
-            else:
-                u.cohesion = min(1.0, u.cohesion + recovery)
-            if (u.encircled and u.stock <= 0.0 and u.cohesion < p["surrender_cohesion"]
-                    and model.draws.supply[u.slot] < p["surrender_daily_prob"]):
+            stock = u.stock - 1.0 + ratio * refill
+            if stock > 0.0:
+                u.stock = stock if stock < stock_max else stock_max
+                cohesion = u.cohesion + recovery
+                u.cohesion = cohesion if cohesion < 1.0 else 1.0
+                continue
+            u.stock = 0.0
+            cohesion = u.cohesion - cut_loss
+            u.cohesion = cohesion if cohesion > 0.0 else 0.0
+            if (u.encircled and u.cohesion < surrender_cohesion
+                    and model.draws.supply[u.slot] < surrender_prob):
                 model.capitulate(u)

@@ -25,6 +25,9 @@ def local_xy_km(lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float) -> t
     return x, y
 
 
+_BUILT: dict[tuple, "Theatre"] = {}
+
+
 @dataclass(frozen=True)
 class Link:
     """One edge of the graph as the daily rules see it."""
@@ -44,6 +47,20 @@ class Link:
 
 class Theatre:
     """Static graph, geometry and lookups of a scenario."""
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> "Theatre":
+        """The theatre of `scenario`, built once per process and shared by every model that uses the
+        same geography (it is read-only): a batch builds it once, not once per run."""
+        key = (scenario.nodes, scenario.edges, scenario.depots, scenario.main_supply_route,
+               tuple(scenario.road_classes.items()), tuple(scenario.terrain.items()),
+               scenario.params["tortuosity"])
+        theatre = _BUILT.get(key)
+        if theatre is None:
+            if len(_BUILT) > 32:
+                _BUILT.clear()
+            theatre = _BUILT[key] = cls(scenario)
+        return theatre
 
     def __init__(self, scenario: Scenario):
         sc = scenario
@@ -85,6 +102,12 @@ class Theatre:
             bucket[link.b].append(link)
         self.neighbours = [[lk.other(i) for lk in self.ground[i] if not lk.infantry_only]
                            for i in range(self.n)]
+        # Ground links as plain tuples for the hot loops: (other node, link, km, infantry only), and
+        # what supply can flow over: (other node, link, capacity, km).
+        self.ground_links = [[(lk.other(i), lk.index, lk.km, lk.infantry_only) for lk in self.ground[i]]
+                             for i in range(self.n)]
+        self.supply_links = [[(lk.other(i), lk.index, lk.capacity, lk.km) for lk in self.ground[i]
+                              if lk.capacity > 0] for i in range(self.n)]
         # Hops between nodes over ground links: a brigade defends the nodes near its own.
         self.hops = [[-1] * self.n for _ in range(self.n)]
         for source in range(self.n):
