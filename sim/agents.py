@@ -43,6 +43,7 @@ class Brigade(CellAgent):
         self.reserve = spec.reserve
         self.personnel = personnel
         self.base_quality = quality
+        self.quality = quality                # combat power per soldier (NK units: a learning curve)
         self.unsupplied_power = model.p["unsupplied_power"]
         self.cohesion = 1.0
         self.stock = model.p["stock_days"]    # days of supply on hand
@@ -63,14 +64,7 @@ class Brigade(CellAgent):
         self.sector: int | None = None        # eastern sector, once allocated
 
     # --- what the rules ask ------------------------------------------------------------------
-    @property
-    def quality(self) -> float:
-        return self.base_quality
-
-    @property
-    def exposure(self) -> float:
-        """Multiplier on this unit's own losses when it attacks."""
-        return 1.0
+    exposure = 1.0                            # multiplier on its own losses when it attacks
 
     @property
     def in_theatre(self) -> bool:
@@ -93,11 +87,17 @@ class Brigade(CellAgent):
 
     def place(self, node: int) -> None:
         """Arrive at `node` (ends any edge in progress)."""
+        self.model.stale = True
         self.node = node
         self.cell = self.model.grid[node]
         self.next_node = None
         self.km_left = 0.0
         self.via_pipeline = False
+
+    def leave_theatre(self, posture: str) -> None:
+        """Go out of the theatre (refit, rail, east): no longer on the map's front."""
+        self.posture, self.goal, self.target = posture, None, None
+        self.model.stale = True
 
     def state(self) -> dict:
         """Details on demand (command line, visualiser)."""
@@ -127,6 +127,10 @@ class NorthKoreanUnit(Brigade):
     def quality(self) -> float:
         p = self.model.p
         return self.base_quality + (p["nk_learned_quality"] - self.base_quality) * self._learned()
+
+    @quality.setter
+    def quality(self, value: float) -> None:     # the untrained value; learning adds to it
+        self.base_quality = value
 
     @property
     def exposure(self) -> float:

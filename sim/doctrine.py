@@ -20,15 +20,15 @@ if TYPE_CHECKING:
 
 
 def russian_orders(model: KurskModel) -> None:
-    th, control, p = model.theatre, model.control, model.p
-    ready = [u for u in model.field_units
-             if u.side == "RU" and u.cohesion >= p["attack_cohesion_min"] and u.stock > 0
-             and u.consolidating_until < model.day]
-    ready_ids = set(map(id, ready))
+    th, control, p, today = model.theatre, model.control, model.p, model.day
+    russians = [u for u in model.field_units if u.side == "RU"]
+    cohesion_min, ratio_min = p["attack_cohesion_min"], p["attack_ratio_min"]
+    ready = {id(u) for u in russians
+             if u.cohesion >= cohesion_min and u.stock > 0 and u.consolidating_until < today}
     objectives = model.objectives("RU")
     around = [0.0] * th.n
-    for u in ready:
-        if u.next_node is None:
+    for u in russians:
+        if id(u) in ready and u.next_node is None and objectives[u.node]:
             power = u.power
             for nb in objectives[u.node]:
                 around[nb] += power
@@ -43,9 +43,7 @@ def russian_orders(model: KurskModel) -> None:
         return r
 
     frontier = model.frontier("RU")
-    for u in model.field_units:
-        if u.side != "RU":
-            continue
+    for u in russians:
         u.target = None
         if u.next_node is not None:
             if u.km_left <= 0 and control[u.next_node] == "UA":
@@ -57,15 +55,15 @@ def russian_orders(model: KurskModel) -> None:
             u.goal, u.posture = (u.objective,), MOVE
             u.orders = ("infiltrate to", u.objective)
             continue
-        if id(u) not in ready_ids:
+        if id(u) not in ready:
             u.goal, u.posture = None, REST
-            u.orders = ("consolidate", None) if u.consolidating_until >= model.day else ("rest and replenish", None)
+            u.orders = ("consolidate", None) if u.consolidating_until >= today else ("rest and replenish", None)
             continue
         candidates = objectives[u.node]
         if candidates:
-            best = max(candidates, key=lambda n: (ratio(n), -n))
+            best = max(candidates, key=lambda n: (ratio(n), -n)) if len(candidates) > 1 else candidates[0]
             u.goal = None
-            if ratio(best) >= p["attack_ratio_min"]:
+            if ratio(best) >= ratio_min:
                 u.target, u.posture, u.orders = best, ATTACK, ("attack", best)
             else:
                 u.posture, u.orders = DEFEND, ("hold and concentrate", None)

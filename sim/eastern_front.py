@@ -27,6 +27,7 @@ class EasternFront:
 
     def __init__(self, scenario: Scenario, index: dict[str, int]):
         self.sectors = [index[s.node] for s in scenario.east_sectors]
+        self.position = {node: k for k, node in enumerate(self.sectors)}
         self.share = [s.share for s in scenario.east_sectors]
         self.defenders = [s.defenders for s in scenario.east_sectors]
         self.attackers = [s.attackers for s in scenario.east_sectors]
@@ -51,11 +52,10 @@ class EasternFront:
         date = model.date
         base = self.monthly[(date.year, date.month)] / calendar.monthrange(date.year, date.month)[1]
         arrived = [0.0] * len(self.sectors)
-        position = {node: k for k, node in enumerate(self.sectors)}
         rate, noise = p["east_daily_loss_rate"], model.draws.east
-        for b in model.ukrainian_brigades():
+        for b in model.units:
             if b.posture == "east":
-                k = position[b.node]
+                k = self.position[b.node]
                 arrived[k] += b.power
                 model.inflict(b, b.personnel * rate * noise[k])
         e = p["east_elasticity"]

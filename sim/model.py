@@ -56,7 +56,7 @@ class KurskModel(Model):
         self.fire = FireControl(th.node_link_km)
         self._cache: dict = {}
         self.captures: list = []
-        self.stale = True                      # positions changed since the last refresh()
+        self.stale = True                      # someone moved, arrived, left or died since refresh()
         self.range_km = None
         self.losses = {"UA": 0.0, "RU": 0.0, "NK": 0.0}
         self.captured = {"UA": 0.0, "RU": 0.0}
@@ -87,18 +87,20 @@ class KurskModel(Model):
         self.day += 1
         self.date = self.campaign.start + dt.timedelta(days=self.day)
         self.draws.day(self.day)
-        arrived = self.arrivals()                         # 1. arrivals and reserve commitment
-        if arrived or self.stale or drone_range_km(self.p, self.date) != self.range_km:
+        self.arrivals()                                   # 1. arrivals and reserve commitment
+        if self.stale or drone_range_km(self.p, self.date) != self.range_km:
             self.refresh()
         self.policy.orders(self)                          # 2. orders: Ukrainian policy ...
         doctrine.russian_orders(self)                     #    ... and Russian doctrine
         for unit in self.field_units:                     # 3. movement
             movement.march(self, unit, self.fire_on(unit.side))
-        self.refresh()
+        if self.stale:
+            self.refresh()
         supply.resupply(self)                             # 4. supply, encirclement, surrender
-        combat.fight(self)                                # 5. combat (dissolve() keeps who-is-where current)
+        combat.fight(self)                                # 5. combat (dissolve() keeps the lists current)
         if self.captures:
             control.apply_captures(self)                  # 6. control and area held
+        if self.stale:
             self.refresh()
         self.east.step(self)                              # 7. the eastern front
         self.record()                                     # 8. data collection
@@ -115,15 +117,14 @@ class KurskModel(Model):
         quality = spec.quality or self.p[{"UA": "ua_quality", "RU": "ru_quality", "NK": "nk_quality"}[spec.side]]
         cls = NorthKoreanUnit if spec.side == "NK" else Brigade
         unit = cls(self, spec, slot, self.campaign.strength(spec), quality)
+        self.stale = True
         self.units.append(unit)
         return unit
 
-    def arrivals(self) -> int:
-        """Release the formations due today and hand out replacements; returns how many arrived."""
-        arrived = 0
+    def arrivals(self) -> None:
+        """Release the formations due today and hand out replacements."""
         for side, reserve in self.reserves.items():
             for slot, spec in reserve.due(self.date):
-                arrived += 1
                 unit = self.raise_unit(slot, spec)
                 if self.control[unit.node] != unit.side:      # its assembly area is lost: use a depot
                     unit.place(self.theatre.depots[unit.side][0][0])
@@ -131,19 +132,15 @@ class KurskModel(Model):
         ua = [b for b in self.ukrainian_brigades() if (b.posture == "east") == east and b.posture not in ("rail", "refit")]
         self.reserves["UA"].replacements(ua if east else [b for b in ua if b.supply_ratio > 0])
         self.reserves["RU"].replacements([u for u in self.field_units if u.nation == "RU" and u.supply_ratio > 0])
-        return arrived
 
     # --- bookkeeping the rules share ----------------------------------------------------------
     def refresh(self) -> None:
         """Recompute who is where and what each side's drones cover (after anything moved)."""
         self.stale = False
         self.field_units = field = [u for u in self.units if u.posture not in OUT_OF_THEATRE]
-        occupants = [[] for _ in range(self.theatre.n)]
         nodes = {"UA": set(), "RU": set()}
         for u in field:
-            occupants[u.node].append(u)
             nodes[u.side].add(u.node)
-        self.occupants = occupants
         rng_km = drone_range_km(self.p, self.date)
         self.range_km = rng_km
         self._fire = {
@@ -243,14 +240,12 @@ class KurskModel(Model):
         self.dissolve(unit)
 
     def dissolve(self, unit: Brigade) -> None:
-        self.stale = True                      # lists stay right; fire control waits for refresh()
+        self.stale = True                      # the lists stay right; fire control waits for refresh()
         unit.alive = False
         unit.target = None
         self.units.remove(unit)
         if unit in self.field_units:
             self.field_units.remove(unit)
-        if unit in self.occupants[unit.node]:
-            self.occupants[unit.node].remove(unit)
         unit.remove()
 
     def withdraw_from_theatre(self, unit: Brigade) -> None:

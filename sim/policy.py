@@ -149,7 +149,8 @@ class Withdraw(Policy):
             elif b.posture == WITHDRAW:
                 self.pull_back(model, b)
             elif self.reinforce_east(model) and b.node == th.sumy and b.reserve:
-                b.posture, b.until = REFIT, model.date     # fresh reserve: straight to the railhead
+                b.leave_theatre(REFIT)                     # fresh reserve: straight to the railhead
+                b.until = model.date
                 out_of_theatre(model, b)
             else:
                 staying.append(b)
@@ -169,7 +170,7 @@ class Withdraw(Policy):
         th = model.theatre
         b.target = None
         if b.node == th.sumy:
-            b.posture, b.goal = REFIT, None
+            b.leave_theatre(REFIT)
             b.until = model.date + dt.timedelta(days=int(self.params["refit_days"]))
             b.orders = ("refit at Sumy", None)
             return

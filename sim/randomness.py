@@ -10,6 +10,7 @@ what makes paired comparisons of policies sharp.
 from __future__ import annotations
 
 import math
+from functools import cached_property
 
 import numpy as np
 from scipy.special import ndtri
@@ -56,8 +57,25 @@ class RandomStreams:
         self.day(0)
 
     def day(self, day: int) -> None:
-        """Select the rows of `day` as plain lists (scalar access to lists is fast)."""
-        self.combat = self._combat[day].tolist()
-        self.movement = self._movement[day].tolist()
-        self.supply = self._supply[day].tolist()
-        self.east = self._east[day].tolist()
+        """Select the rows of `day`; each becomes a plain list (fast scalar access) when first used."""
+        self._day = day
+        self.__dict__.pop("combat", None)
+        self.__dict__.pop("movement", None)
+        self.__dict__.pop("supply", None)
+        self.__dict__.pop("east", None)
+
+    @cached_property
+    def combat(self) -> list[float]:
+        return self._combat[self._day].tolist()
+
+    @cached_property
+    def movement(self) -> list[float]:
+        return self._movement[self._day].tolist()
+
+    @cached_property
+    def supply(self) -> list[float]:
+        return self._supply[self._day].tolist()
+
+    @cached_property
+    def east(self) -> list[float]:
+        return self._east[self._day].tolist()

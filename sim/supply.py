@@ -106,15 +106,17 @@ def resupply(model: KurskModel) -> None:
     th, p = model.theatre, model.p
     stock_max, refill = p["stock_days"], p["resupply_days_per_day"]
     cut_loss, recovery = p["cut_cohesion_loss_per_day"], p["cohesion_recovery_per_day"]
-    for u in model.units:                    # out of the theatre (refit, rail, east): supplied by the rear
-        if not u.in_theatre:
-            u.stock, u.supply_ratio = stock_max, 1.0
-            u.cohesion = min(1.0, u.cohesion + recovery)
+    field = model.field_units
+    if len(field) < len(model.units):        # out of the theatre (refit, rail, east): supplied by the rear
+        for u in model.units:
+            if not u.in_theatre:
+                u.stock, u.supply_ratio = stock_max, 1.0
+                u.cohesion = min(1.0, u.cohesion + recovery)
     for side in ("UA", "RU"):
         depot_of, paths = model.supply_network(side)
         connected = model.connected_to_depot(side)
         capacity = th.depots[side]
-        units = [u for u in model.field_units if u.side == side]
+        units = [u for u in field if u.side == side]
         demand: dict[int, float] = {}            # personnel to supply at each node
         for u in units:
             demand[u.node] = demand.get(u.node, 0.0) + u.personnel
