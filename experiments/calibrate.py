@@ -163,13 +163,13 @@ What the fit shows, and what it does not:
 
 - The **peak** (1,300 km²) is matched by construction: the node areas are apportioned from it. The
   **late-August** figure (1,171 km²) is matched by calibrating `advance_km2_per_day`.
-- The **autumn decline** is slower than reported in most runs: the median on 31 December is well
-  above 483 km², which lies at the lower edge of the 90% band. The runs split into two families —
+- The **autumn decline** is slower than reported in most runs: the median on 31 December is above
+  483 km², which lies inside the 90% band but in its lower half. The runs split into two families —
   those where the Russian grouping breaks into the centre of the salient in November–December (near
-  the reported course) and those where it stalls until the winter reinforcements.
+  or below the reported course) and those where it stalls until the winter reinforcements.
 - The **collapse** comes in early March, as reported (6–13 March), once the drone ramp puts the main
-  supply road under fire control (median first day in early February, as reported); in the model it is
-  somewhat steeper than the reported 2.5× fall in five days.
+  supply road under fire control (median first day in early February, as reported); it starts a few
+  days early and is steeper than the reported 2.5× fall in five days.
 - **North Korean losses** by mid-December match the NIS figure (calibrated with `nk_initial_exposure`).
 - The **eastern gains** under `hold` follow the AFP/ISW monthly figures by construction: `hold` is the
   historical disposition, so the sector rates are the reported ones. What the model adds is how those

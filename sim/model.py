@@ -193,11 +193,10 @@ class KurskModel(Model):
 
     def objectives(self, side: str) -> list[list[int]]:
         """Per node, the enemy-held Kursk nodes next to it: what `side` can attack from there."""
-        th = self.theatre
+        control = self.control
 
         def build():
-            return [[m for m in th.neighbours[n] if self.control[m] != side and th.in_kursk[m]]
-                    for n in range(th.n)]
+            return [[m for m in near if control[m] != side] for near in self.theatre.kursk_neighbours]
         return self._cached(("objectives", side), build)
 
     def threat_to(self, side: str) -> list[float]:

@@ -121,13 +121,13 @@ def resupply(model: KurskModel) -> None:
         for u in units:
             demand[u.node] = demand.get(u.node, 0.0) + u.personnel
         depot_load = [0.0] * len(capacity)
-        link_load: dict[int, float] = {}
+        link_load = [0.0] * len(th.links)
         for node, d in demand.items():
             k = depot_of[node]
             if k >= 0:
                 depot_load[k] += d
                 for li in paths[node]:
-                    link_load[li] = link_load.get(li, 0.0) + d
+                    link_load[li] += d
         links = th.links
         node_ratio: dict[int, float] = {}        # units on one node share their path's ratio
         for node in demand:

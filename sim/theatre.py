@@ -102,6 +102,7 @@ class Theatre:
             bucket[link.b].append(link)
         self.neighbours = [[lk.other(i) for lk in self.ground[i] if not lk.infantry_only]
                            for i in range(self.n)]
+        self.kursk_neighbours = [[m for m in self.neighbours[i] if self.in_kursk[m]] for i in range(self.n)]
         # Ground links as plain tuples for the hot loops: (other node, link, km, infantry only), and
         # what supply can flow over: (other node, link, capacity, km).
         self.ground_links = [[(lk.other(i), lk.index, lk.km, lk.infantry_only) for lk in self.ground[i]]
