@@ -53,9 +53,43 @@ def cmd_run(args) -> int:
 
 
 def cmd_check(args) -> int:
+    from .experiment import is_experiment_file, load_experiment
+
+    if is_experiment_file(args.file):
+        exp = load_experiment(args.file)
+        print(f"{args.file}: ok: experiment {exp.name!r}, {len(exp.policies)} policies "
+              f"({', '.join(p.label for p in exp.policies)}), {exp.replications} replications, "
+              f"scenario {exp.scenario_path.name}")
+        return 0
     scenario = load_scenario(args.file)
     print(f"{args.file}: ok: scenario {scenario.name!r}, {len(scenario.nodes)} nodes, {len(scenario.edges)} edges, "
           f"{len(scenario.units)} units, {scenario.start} to {scenario.end}")
+    return 0
+
+
+def cmd_batch(args) -> int:
+    from .batch import run_batch
+    from .experiment import load_experiment
+    from .report import write_report
+
+    for flag, value in (("--runs", args.runs), ("--workers", args.workers)):
+        if value is not None and value < 1:
+            raise ScenarioError(flag, str(value), "must be a whole number >= 1")
+    experiment = load_experiment(args.experiment)
+    out = Path(args.out) if args.out else Path("results") / experiment.name
+    manifest = run_batch(experiment, out, args.runs, args.workers, args.resume)
+    report = write_report(out)
+    print(report.table)
+    print(f"{manifest['runs']} runs in {manifest['wall_time_s']:.1f} s; report: {out / 'report.md'}")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from .report import write_report
+
+    report = write_report(Path(args.folder))
+    print(report.table)
+    print(f"report: {Path(args.folder) / 'report.md'}")
     return 0
 
 
@@ -74,9 +108,21 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help="overwrite results already in --out")
     run.set_defaults(func=cmd_run)
 
-    check = sub.add_parser("check", help="validate a scenario file without running it")
+    check = sub.add_parser("check", help="validate a scenario or experiment file without running it")
     check.add_argument("file")
     check.set_defaults(func=cmd_check)
+
+    batch = sub.add_parser("batch", help="Monte Carlo batch of an experiment: every policy, common random numbers")
+    batch.add_argument("experiment", help="experiment file, e.g. experiments/hold_vs_withdraw.toml")
+    batch.add_argument("--runs", type=int, help="replications (overrides the file's)")
+    batch.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
+    batch.add_argument("--out", help="results folder (default results/<experiment name>)")
+    batch.add_argument("--resume", action="store_true", help="complete a batch whose folder holds part of it")
+    batch.set_defaults(func=cmd_batch)
+
+    report = sub.add_parser("report", help="rebuild the report of a batch from its stored results")
+    report.add_argument("folder")
+    report.set_defaults(func=cmd_report)
     return parser
 
 
