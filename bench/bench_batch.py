@@ -249,7 +249,7 @@ def timed(cmd: list[str], tmp: Path, tag: str) -> dict:
     full = [TIME_BIN, "-v", "-o", str(tv), *cmd] if os.access(TIME_BIN, os.X_OK) else cmd
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     busy0, t0 = cpu_busy_s(), time.perf_counter()
-    proc = subprocess.run(full, cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run(full, check=False, cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - t0
     _reap_orphans()
     busy = cpu_busy_s() - busy0
