@@ -74,12 +74,32 @@ def defence(model: KurskModel, node: int, attacker_side: str,
     support, depth = p["sector_support"], p["sector_depth_hops"]
     weights = []
     for d in model.field_units if candidates is None else candidates:
-        if d.side == attacker_side or d.next_node is not None or d.target is not None:
-            continue
-        h = hops[d.node]
-        if 0 <= h <= depth and model.control[d.node] == d.side:
-            weights.append((d, support ** h))
+        if holds_sector(model, d, attacker_side):
+            h = hops[d.node]
+            if 0 <= h <= depth:
+                weights.append((d, support ** h))
     return weights
+
+
+def holds_sector(model: KurskModel, unit: Brigade, attacker_side: str) -> bool:
+    """Whether `unit` defends its sector against `attacker_side` today."""
+    return (unit.side != attacker_side and unit.next_node is None and unit.target is None
+            and model.control[unit.node] == unit.side)
+
+
+def defence_map(model: KurskModel, attacker_side: str) -> list[float]:
+    """Per node, the defenders' weighted power there against `attacker_side` (before terrain and
+    fortification): defence() summed for every node at once, by spreading each unit over its sector."""
+    p = model.p
+    support, depth = p["sector_support"], p["sector_depth_hops"]
+    strength = [0.0] * model.theatre.n
+    sectors = model.theatre.within(depth)
+    for d in model.field_units:
+        if holds_sector(model, d, attacker_side):
+            power = d.power
+            for node, h in sectors[d.node]:
+                strength[node] += power * support ** h
+    return strength
 
 
 def engage(model: KurskModel, node: int, attackers: list[Brigade],

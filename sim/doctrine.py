@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .agents import ATTACK, DEFEND, MOVE, REST
-from .combat import defence
+from .combat import defence_map
 
 if TYPE_CHECKING:
     from .model import KurskModel
@@ -32,15 +32,12 @@ def russian_orders(model: KurskModel) -> None:
             power = u.power
             for nb in objectives[u.node]:
                 around[nb] += power
-    ratios: dict[int, float] = {}
-    ukrainians = [u for u in model.field_units if u.side == "UA"]
+    defence = defence_map(model, "RU")
+    protection = th.protection
 
     def ratio(n: int) -> float:
-        r = ratios.get(n)
-        if r is None:
-            strength = sum(d.power * w for d, w in defence(model, n, "RU", ukrainians)) * th.protection[n]
-            r = ratios[n] = around[n] / strength if strength > 0 else float("inf")
-        return r
+        strength = defence[n] * protection[n]
+        return around[n] / strength if strength > 0 else float("inf")
 
     frontier = model.frontier("RU")
     for u in russians:

@@ -123,6 +123,7 @@ class Theatre:
                             row[nb] = h
                             nxt.append(nb)
                 frontier = nxt
+        self._within: dict[int, list] = {}
         self.link_between = {}
         for link in self.links:
             self.link_between[(link.a, link.b)] = link
@@ -145,6 +146,13 @@ class Theatre:
                           for a, b in zip(self.main_supply_route, self.main_supply_route[1:])
                           if (a, b) in self.link_between]
         self.sumy = self.depots["UA"][0][0]          # the first Ukrainian depot is the base in the rear
+
+    def within(self, depth: int) -> list[list[tuple[int, int]]]:
+        """Per node, the nodes at most `depth` hops away and their distance in hops (cached)."""
+        depth = int(depth)
+        if depth not in self._within:
+            self._within[depth] = [[(m, h) for m, h in enumerate(row) if 0 <= h <= depth] for row in self.hops]
+        return self._within[depth]
 
     def graph(self) -> nx.Graph:
         """The theatre as a networkx graph, nodes carrying name, lat/lon, area and region."""
