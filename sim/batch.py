@@ -61,7 +61,7 @@ def summary_row(experiment: Experiment, run: Run, model: KurskModel) -> dict:
     """One row of summary.parquet: who the run is, and where it ended."""
     spec = experiment.policy(run.label)
     records = model.records
-    final = dict(zip(COLUMNS, records[-1]))
+    final = model.summary()["final"]
     area = [r[COLUMNS.index("ua_kursk_area_km2")] for r in records]
     row = {
         "run_id": run.run_id, "policy": run.label, "policy_name": spec.name,
@@ -88,7 +88,7 @@ def _experiment(path: str, sha256: str) -> Experiment:
     if key not in _EXPERIMENTS:
         experiment = load_experiment(path)
         if experiment.sha256 != sha256:
-            raise RuntimeError(f"{path} changed while the batch was running")
+            raise ScenarioError(path, "<file>", "changed while the batch was running; run it again with --resume")
         _EXPERIMENTS[key] = experiment
     return _EXPERIMENTS[key]
 

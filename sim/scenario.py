@@ -27,6 +27,9 @@ class ScenarioError(Exception):
         self.path, self.field, self.message = str(path), field, message
         super().__init__(f"{self.path}: {field}: {message}")
 
+    def __reduce__(self):              # so that a worker process can hand it back to the driver
+        return type(self), (self.path, self.field, self.message)
+
 
 @dataclass(frozen=True)
 class Node:
