@@ -39,6 +39,7 @@ from .output import atomic_write, timeseries_table
 from .scenario import ScenarioError
 
 SHARDS = "shards"
+ROW_GROUP_RUNS = 64          # runs per parquet row group: bounded memory, few row groups
 IDENTITY = "experiment.json"
 
 
@@ -224,16 +225,18 @@ def compact(experiment: Experiment, out: Path, runs: list[Run], started: float, 
     rows = []
 
     def write_timeseries(tmp):
-        writer = None
+        writer, group = None, []
         try:
-            for run in order:
-                with pa.memory_map(str(shard_dir / f"{run.run_id}.arrow")) as source:
-                    table = ipc.open_file(source).read_all()
+            for i, run in enumerate(order):
+                table = ipc.open_file(pa.OSFile(str(shard_dir / f"{run.run_id}.arrow"))).read_all()
                 rows.append(json.loads(table.schema.metadata[b"summary"]))
-                table = table.replace_schema_metadata(None)
-                if writer is None:
-                    writer = pq.ParquetWriter(tmp, table.schema)
-                writer.write_table(table)
+                group.append(table.replace_schema_metadata(None))
+                if len(group) == ROW_GROUP_RUNS or i == len(order) - 1:
+                    merged = pa.concat_tables(group)
+                    if writer is None:
+                        writer = pq.ParquetWriter(tmp, merged.schema)
+                    writer.write_table(merged)
+                    group = []
         finally:
             if writer is not None:
                 writer.close()

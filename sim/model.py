@@ -93,7 +93,8 @@ class KurskModel(Model):
         self.policy.orders(self)                          # 2. orders: Ukrainian policy ...
         doctrine.russian_orders(self)                     #    ... and Russian doctrine
         for unit in self.field_units:                     # 3. movement
-            movement.march(self, unit, self.fire_on(unit.side))
+            if unit.goal is not None:
+                movement.march(self, unit, self._fire[unit.side])
         if self.stale:
             self.refresh()
         supply.resupply(self)                             # 4. supply, encirclement, surrender

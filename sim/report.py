@@ -18,6 +18,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pyarrow.compute as pc  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
 from .experiment import BASELINE  # noqa: E402
@@ -149,20 +150,20 @@ def _sentences(comparisons: dict, others: list[str]) -> list[str]:
 
 
 def _plots(folder: Path, summary: dict, labels: list[str], others: list[str]) -> None:
-    ts = pq.read_table(folder / "timeseries.parquet",
-                       columns=["policy", "replication", "day", "date", "ua_kursk_area_km2", "ru_east_gain_km2"]).to_pydict()
-    policy = np.array(ts["policy"])
-    days = np.array(ts["day"])
-    n_days = days.max() + 1
-    dates = np.array(ts["date"][:n_days], dtype="datetime64[D]")
+    # Column by column as numpy arrays (not Python objects): memory stays a few bytes per run-day.
+    ts = pq.ParquetFile(folder / "timeseries.parquet")
+    first = ts.read_row_group(0, columns=["day", "date"])
+    n_days = int(pc.max(first["day"]).as_py()) + 1
+    dates = np.array(first["date"].to_pylist()[:n_days], dtype="datetime64[D]")
+    policy = ts.read(columns=["policy"])["policy"]
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
 
     for column, name, ylabel in (("ua_kursk_area_km2", "fan_area.png", "Ukrainian-held area in Kursk (km²)"),
                                  ("ru_east_gain_km2", "east_gains.png", "Russian gains in the east since the start (km²)")):
-        values = np.array(ts[column], float)
+        values = ts.read(columns=[column])[column].to_numpy()
         fig, ax = plt.subplots(figsize=(9, 4.5))
         for i, label in enumerate(labels):
-            runs = values[policy == label].reshape(-1, n_days)
+            runs = values[pc.equal(policy, label).to_numpy(zero_copy_only=False)].reshape(-1, n_days)
             lo, med, hi = np.percentile(runs, [5, 50, 95], axis=0)
             c = colours[i % len(colours)]
             ax.fill_between(dates, lo, hi, color=c, alpha=0.15)
