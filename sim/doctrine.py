@@ -25,7 +25,10 @@ def russian_orders(model: KurskModel) -> None:
     cohesion_min, ratio_min = p["attack_cohesion_min"], p["attack_ratio_min"]
     ready = {id(u) for u in russians
              if u.cohesion >= cohesion_min and u.stock > 0 and u.consolidating_until < today}
-    objectives = model.objectives("RU")
+    objectives: dict[int, list[int]] = {}       # node -> the Ukrainian-held Kursk nodes next to it
+    for u in russians:
+        if u.node not in objectives:
+            objectives[u.node] = [m for m in th.kursk_neighbours[u.node] if control[m] == "UA"]
     around = [0.0] * th.n
     for u in russians:
         if id(u) in ready and u.next_node is None and objectives[u.node]:

@@ -162,8 +162,18 @@ class KurskModel(Model):
             hit = self._cache[key] = build()
         return hit
 
+    def links_held(self, side: str, both_ends: bool) -> frozenset[int]:
+        """Ground links with both ends (or at least one end) on `side`'s ground."""
+        def build():
+            c = self.control
+            return frozenset(lk.index for lk in self.theatre.links if not lk.rail_days and (
+                (c[lk.a] == side and c[lk.b] == side) if both_ends else (c[lk.a] == side or c[lk.b] == side)))
+        return self._cached(("held links", side, both_ends), build)
+
     def supply_network(self, side: str):
-        fire = self._fire[side]
+        # Only fire on links inside its own ground can cut a side's supply: keying the cache on that
+        # part alone spares a rebuild whenever the enemy's drones merely shift over its own ground.
+        fire = self._fire[side] & self.links_held(side, both_ends=True)
         return self._cached(("supply", side, fire),
                             lambda: supply.supply_tree(self.theatre, side, self.control, fire))
 
@@ -176,7 +186,9 @@ class KurskModel(Model):
 
     def routes(self, side: str, goals: tuple[int, ...], infantry: bool = False) -> list[int]:
         """Next hop towards `goals` through `side`'s ground ("ANY": through any ground)."""
-        fire = self._fire[side] if side != "ANY" else frozenset()
+        # A route runs over links with at least one end on the side's ground (the last may lead to
+        # an enemy-held goal): fire elsewhere cannot change it.
+        fire = self._fire[side] & self.links_held(side, both_ends=False) if side != "ANY" else frozenset()
 
         def build():
             passable = [True] * self.theatre.n if side == "ANY" else [c == side for c in self.control]
@@ -191,14 +203,6 @@ class KurskModel(Model):
             return tuple(n for n in range(th.n) if self.control[n] == side and any(
                 self.control[m] != side and th.in_kursk[m] for m in th.neighbours[n]))
         return self._cached(("frontier", side), build)
-
-    def objectives(self, side: str) -> list[list[int]]:
-        """Per node, the enemy-held Kursk nodes next to it: what `side` can attack from there."""
-        control = self.control
-
-        def build():
-            return [[m for m in near if control[m] != side] for near in self.theatre.kursk_neighbours]
-        return self._cached(("objectives", side), build)
 
     def threat_to(self, side: str) -> list[float]:
         """Per node held by `side`: enemy combat power on the neighbouring nodes."""
