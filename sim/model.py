@@ -55,6 +55,7 @@ class KurskModel(Model):
         self.ua_area = control.ua_area_km2(self)
         self.fire = FireControl(th.node_link_km)
         self._cache: dict = {}
+        self._fire_memo: dict = {}
         self.captures: list = []
         self.stale = True                      # someone moved, arrived, left or died since refresh()
         self.range_km = None
@@ -170,10 +171,21 @@ class KurskModel(Model):
                 (c[lk.a] == side and c[lk.b] == side) if both_ends else (c[lk.a] == side or c[lk.b] == side)))
         return self._cached(("held links", side, both_ends), build)
 
+    def fire_over(self, side: str, both_ends: bool) -> frozenset[int]:
+        """The enemy's fire on links held by `side` (see links_held): the part of fire control that
+        can change `side`'s supply or routes. The same object until fire or control changes, so that
+        the caches keyed on it hash it once."""
+        key, fire = (side, both_ends), self._fire[side]
+        memo = self._fire_memo.get(key)
+        if memo is None or memo[0] is not fire or memo[1] != self.control_version:
+            memo = self._fire_memo[key] = (fire, self.control_version,
+                                           fire & self.links_held(side, both_ends))
+        return memo[2]
+
     def supply_network(self, side: str):
         # Only fire on links inside its own ground can cut a side's supply: keying the cache on that
         # part alone spares a rebuild whenever the enemy's drones merely shift over its own ground.
-        fire = self._fire[side] & self.links_held(side, both_ends=True)
+        fire = self.fire_over(side, both_ends=True)
         return self._cached(("supply", side, fire),
                             lambda: supply.supply_tree(self.theatre, side, self.control, fire))
 
@@ -188,7 +200,7 @@ class KurskModel(Model):
         """Next hop towards `goals` through `side`'s ground ("ANY": through any ground)."""
         # A route runs over links with at least one end on the side's ground (the last may lead to
         # an enemy-held goal): fire elsewhere cannot change it.
-        fire = self._fire[side] & self.links_held(side, both_ends=False) if side != "ANY" else frozenset()
+        fire = self.fire_over(side, both_ends=False) if side != "ANY" else frozenset()
 
         def build():
             passable = [True] * self.theatre.n if side == "ANY" else [c == side for c in self.control]
