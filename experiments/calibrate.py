@@ -177,8 +177,9 @@ What the fit shows, and what it does not:
   assumption to sweep).
 
 Calibrated by hand, one parameter at a time (`advance_km2_per_day`, `breakthrough_ratio`,
-`consolidation_days`, the drone ramp dates, `nk_initial_exposure`, `nk_arrival`); the autumn course is
-sensitive to the Russian attack threshold (`attack_ratio_min`) and replacement rate. A formal fit
+`consolidation_days`, `attack_ratio_min`, the drone ramp dates, `nk_initial_exposure`; `nk_arrival` is
+the NIS date); the autumn course is
+sensitive to the Russian attack threshold and replacement rate. A formal fit
 (approximate Bayesian computation over these, with the batch runner) is the next step.
 """
 

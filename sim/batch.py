@@ -83,20 +83,24 @@ def summary_row(experiment: Experiment, run: Run, model: KurskModel) -> dict:
 _EXPERIMENTS: dict[tuple[str, str], Experiment] = {}
 
 
-def _experiment(path: str, sha256: str) -> Experiment:
-    """The experiment, loaded once per worker process; refuses a file changed under the batch."""
-    key = (path, sha256)
+def _experiment(path: str, fingerprint: str, code: str) -> Experiment:
+    """The experiment, loaded once per worker process; refuses one whose experiment or scenario file
+    changed under the batch, or a worker running other model code than the driver."""
+    key = (path, fingerprint)
     if key not in _EXPERIMENTS:
         experiment = load_experiment(path)
-        if experiment.sha256 != sha256:
-            raise ScenarioError(path, "<file>", "changed while the batch was running; run it again with --resume")
+        if experiment.fingerprint != fingerprint:
+            raise ScenarioError(path, "<file>", "it or its scenario changed while the batch was running; "
+                                "run it again with --resume")
+        if code_identity() != code:
+            raise ScenarioError(path, "<code>", f"a worker runs model code {code_identity()}, the driver {code}")
         _EXPERIMENTS[key] = experiment
     return _EXPERIMENTS[key]
 
 
-def run_one(path: str, sha256: str, label: str, replication: int, out: str) -> str:
+def run_one(path: str, fingerprint: str, code: str, label: str, replication: int, out: str) -> str:
     """Simulate one run and write its shard; returns the run id. Picklable, for any executor."""
-    experiment = _experiment(path, sha256)
+    experiment = _experiment(path, fingerprint, code)
     run = Run(label, replication)
     scenario = experiment.scenarios[label]
     model = KurskModel(scenario, experiment.policy(label).name, run_seed(experiment, replication)).run()
@@ -128,15 +132,30 @@ def finished(out: Path) -> set[str]:
     return {p.stem for p in shards.glob("*.arrow")} if shards.is_dir() else set()
 
 
+def code_identity() -> str:
+    """The model code that makes the runs: package version and git revision (with '-dirty' when the
+    work tree has changes). Runs made by other code are never mixed into a batch."""
+    from . import __version__
+    return f"{__version__}+{git_revision() or 'unknown'}"
+
+
 def claim_folder(experiment: Experiment, out: Path, resume: bool) -> None:
     """Make `out` this experiment's folder, or refuse: nothing is ever silently overwritten."""
     identity_file = out / IDENTITY
-    identity = {"name": experiment.name, "fingerprint": experiment.fingerprint}
+    identity = {"name": experiment.name, "fingerprint": experiment.fingerprint, "code": code_identity()}
+    if out.exists() and not out.is_dir():
+        raise ScenarioError(out, "--out", "is a file; give a folder for the results")
     if identity_file.exists():
-        held = json.loads(identity_file.read_text())
+        try:
+            held = json.loads(identity_file.read_text())
+        except (OSError, ValueError) as exc:
+            raise ScenarioError(identity_file, "<file>", f"unreadable ({exc}); this folder cannot be resumed") from None
         if held.get("fingerprint") != experiment.fingerprint:
             raise ScenarioError(out, "--out", f"holds results of a different experiment ({held.get('name')!r}); "
                                 "choose another folder")
+        if held.get("code") != identity["code"]:
+            raise ScenarioError(out, "--out", f"holds runs made by other model code ({held.get('code')}, this is "
+                                f"{identity['code']}); choose another folder")
         if not resume:
             raise ScenarioError(out, "--out", f"already holds results of {experiment.name!r}; pass --resume "
                                 "to complete them, or choose another folder")
@@ -179,6 +198,10 @@ def run_batch(experiment: Experiment, out: Path, replications: int | None = None
         finally:
             if own:
                 pool.shutdown(cancel_futures=True)
+    if not todo and all((out / name).exists() for name in ("timeseries.parquet", "summary.parquet", "manifest.json")):
+        held = json.loads((out / "manifest.json").read_text())
+        if held.get("runs") == len(runs):
+            return held                          # finished already: nothing to redo, nothing overwritten
     return compact(experiment, out, runs, started, workers)
 
 
@@ -205,8 +228,9 @@ class InProcess(Executor):
 def _execute(pool: Executor, experiment: Experiment, out: Path, todo: list[Run], total: int, progress: bool):
     from tqdm import tqdm
 
-    path, sha = str(experiment.path.resolve()), experiment.sha256
-    futures = [pool.submit(run_one, path, sha, r.label, r.replication, str(out)) for r in todo]
+    path, code = str(experiment.path.resolve()), code_identity()
+    futures = [pool.submit(run_one, path, experiment.fingerprint, code, r.label, r.replication, str(out))
+               for r in todo]
     with tqdm(total=total, initial=total - len(todo), unit="run", disable=not progress,
               desc=experiment.name, smoothing=0.05) as bar:
         for future in as_completed(futures):
@@ -228,7 +252,12 @@ def compact(experiment: Experiment, out: Path, runs: list[Run], started: float, 
         writer, group = None, []
         try:
             for i, run in enumerate(order):
-                table = ipc.open_file(pa.OSFile(str(shard_dir / f"{run.run_id}.arrow"))).read_all()
+                shard = shard_dir / f"{run.run_id}.arrow"
+                try:
+                    table = ipc.open_file(pa.OSFile(str(shard))).read_all()
+                except (OSError, pa.ArrowInvalid) as exc:
+                    raise ScenarioError(shard, "<file>", f"unreadable shard ({exc}); delete it and run with "
+                                        "--resume") from None
                 rows.append(json.loads(table.schema.metadata[b"summary"]))
                 group.append(table.replace_schema_metadata(None))
                 if len(group) == ROW_GROUP_RUNS or i == len(order) - 1:

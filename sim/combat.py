@@ -119,6 +119,8 @@ def engage(model: KurskModel, node: int, attackers: list[Brigade],
     att_power = [u.power * (surprise if u.via_pipeline else 1.0) for u in attackers]
     def_power = [d.power * w for d, w in defenders]
     p_att, p_def = sum(att_power), sum(def_power)
+    if p_att <= 0.0:
+        return                                    # attackers with no power left cannot press home
     protection = th.protection[node]
     loss_att, loss_def = exchange(p_att, p_def, p, protection)
     noise = model.draws.combat

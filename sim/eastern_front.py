@@ -5,8 +5,9 @@ i.e. `hold`), scaled by how the force ratio differs from the historical one:
 
     gain_s = monthly_gain / days_in_month · share_s · (P_s / P0_s)^e · (D0_s / D_s)^e · noise
 
-D_s adds the combat power of brigades arrived from Kursk to the sector's historical defenders D0_s;
-P_s adds the Russian formations redeployed from Kursk to its historical attackers P0_s. Russia
+D_s adds the personnel of brigades arrived from Kursk to the sector's historical defenders D0_s;
+P_s adds the personnel of Russian formations redeployed from Kursk to its historical attackers P0_s
+(all in personnel, as the scenario gives the sectors' forces). Russia
 redeploys part of the Kursk grouping once no Ukrainian brigade has been left in Kursk for a while,
 under any policy: freeing Ukrainian troops frees Russian ones too.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 import calendar
 from typing import TYPE_CHECKING
 
+from .agents import EAST
 from .scenario import Scenario
 
 if TYPE_CHECKING:
@@ -36,8 +38,9 @@ class EasternFront:
         self.allocated = [0] * len(self.allocation)
         self.gain_km2 = 0.0            # cumulative Russian gain since the start
         self.gain_today = 0.0
-        self.redeployed = 0.0          # Russian combat power moved from Kursk to the east
+        self.redeployed = 0.0          # Russian personnel moved from Kursk to the east
         self.days_without_ua = 0       # days since the last Ukrainian brigade left Kursk
+        self.redeploy_done = False     # Russia redeploys once
 
     def allocate(self) -> int:
         """The sector for the next brigade: the one furthest below its allocated share."""
@@ -53,11 +56,10 @@ class EasternFront:
         base = self.monthly[(date.year, date.month)] / calendar.monthrange(date.year, date.month)[1]
         arrived = [0.0] * len(self.sectors)
         rate, noise = p["east_daily_loss_rate"], model.draws.east
-        for b in model.units:
-            if b.posture == "east":
-                k = self.position[b.node]
-                arrived[k] += b.power
-                model.inflict(b, b.personnel * rate * noise[k])
+        for b in [u for u in model.units if u.posture == EAST]:     # a copy: inflict may dissolve
+            k = self.position[b.node]
+            arrived[k] += b.personnel              # the sectors' forces are counted in personnel too
+            model.inflict(b, b.personnel * rate * noise[k])
         e = p["east_elasticity"]
         total = 0.0
         for k in range(len(self.sectors)):
@@ -74,8 +76,9 @@ class EasternFront:
             self.days_without_ua = 0
             return
         self.days_without_ua += 1
-        if self.days_without_ua != model.p["ru_redeploy_delay_days"]:
+        if self.redeploy_done or self.days_without_ua < model.p["ru_redeploy_delay_days"]:
             return
+        self.redeploy_done = True
         grouping = sorted((u for u in model.field_units if u.nation == "RU"), key=lambda u: (-u.personnel, u.slot))
         goal = model.p["ru_redeploy_share"] * sum(u.personnel for u in grouping)
         moved = 0.0
@@ -83,5 +86,5 @@ class EasternFront:
             if moved >= goal:
                 break
             moved += u.personnel
-            self.redeployed += u.power
-            model.withdraw_from_theatre(u)
+            self.redeployed += u.personnel
+            model.dissolve(u)                      # it leaves the model for the eastern front

@@ -9,7 +9,7 @@ from mesa import Model
 from mesa.discrete_space import Network
 
 from . import combat, control, doctrine, movement, supply
-from .agents import OUT_OF_THEATRE, Brigade, NorthKoreanUnit, Reserve
+from .agents import EAST, OUT_OF_THEATRE, RAIL, REFIT, Brigade, NorthKoreanUnit, Reserve
 from .eastern_front import EasternFront
 from .fire_control import FireControl, drone_range_km
 from .policy import make_policy
@@ -93,8 +93,8 @@ class KurskModel(Model):
             self.refresh()
         self.policy.orders(self)                          # 2. orders: Ukrainian policy ...
         doctrine.russian_orders(self)                     #    ... and Russian doctrine
-        for unit in self.field_units:                     # 3. movement
-            if unit.goal is not None:
+        for unit in list(self.field_units):               # 3. movement (a copy: losses may dissolve)
+            if unit.goal is not None and unit.alive:
                 movement.march(self, unit, self._fire[unit.side])
         if self.stale:
             self.refresh()
@@ -131,7 +131,7 @@ class KurskModel(Model):
                 if self.control[unit.node] != unit.side:      # its assembly area is lost: use a depot
                     unit.place(self.theatre.depots[unit.side][0][0])
         east = self.policy.reinforce_east(self)
-        ua = [b for b in self.ukrainian_brigades() if (b.posture == "east") == east and b.posture not in ("rail", "refit")]
+        ua = [b for b in self.ukrainian_brigades() if (b.posture == EAST) == east and b.posture not in (RAIL, REFIT)]
         self.reserves["UA"].replacements(ua if east else [b for b in ua if b.supply_ratio > 0])
         self.reserves["RU"].replacements([u for u in self.field_units if u.nation == "RU" and u.supply_ratio > 0])
 
@@ -264,10 +264,6 @@ class KurskModel(Model):
             self.field_units.remove(unit)
         unit.remove()
 
-    def withdraw_from_theatre(self, unit: Brigade) -> None:
-        """A Russian formation leaving for the eastern front (it leaves the model)."""
-        self.dissolve(unit)
-
     # --- data ---------------------------------------------------------------------------------
     def record(self) -> None:
         th = self.theatre
@@ -276,7 +272,7 @@ class KurskModel(Model):
         supplied = ua_field = 0.0
         for u in self.units:
             if u.side == "UA":
-                if u.posture == "east":
+                if u.posture == EAST:
                     ua_east += u.personnel
                 elif u.in_theatre and th.in_kursk[u.node]:
                     ua_kursk += u.personnel

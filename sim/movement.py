@@ -95,6 +95,8 @@ def march(model: KurskModel, unit: Brigade, enemy_fire: frozenset[int]) -> None:
         if link.index in enemy_fire and not link.infantry_only:
             lost = unit.personnel * min(1.0, p["fire_loss_per_km"] * km * model.draws.movement[unit.slot])
             model.inflict(unit, lost)
+            if not unit.alive:
+                return
         if unit.km_left <= 1e-9:
             if control[unit.next_node] == unit.side:
                 unit.place(unit.next_node)

@@ -18,6 +18,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pyarrow as pa  # noqa: E402
 import pyarrow.compute as pc  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
@@ -63,8 +64,13 @@ def load(folder: Path):
         if not (folder / name).is_file():
             raise ScenarioError(folder, name, "missing; this is not a finished batch folder "
                                 "(run `python -m sim batch ...`, or `--resume` an interrupted one)")
-    summary = pq.read_table(folder / "summary.parquet").to_pydict()
-    manifest = json.loads((folder / "manifest.json").read_text())
+    try:
+        summary = pq.read_table(folder / "summary.parquet").to_pydict()
+        manifest = json.loads((folder / "manifest.json").read_text())
+        pq.ParquetFile(folder / "timeseries.parquet")
+    except (OSError, ValueError, pa.ArrowException) as exc:     # ValueError includes bad JSON
+        raise ScenarioError(folder, "<results>", f"unreadable ({exc}); rebuild them with "
+                            "`python -m sim batch ... --resume`") from None
     return summary, manifest
 
 

@@ -492,6 +492,11 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None,
     for key, row in _table(path, "variants", doc.get("variants", {})).items():
         row = _table(path, f"variants.{key}", row)
         variants[key] = {k: v for k, v in row.items() if k != "description"}
+        for k, v in variants[key].items():       # checked now, so that `check` refuses a broken variant
+            try:
+                _coerce_param(path, k, params, v)
+            except ScenarioError as exc:
+                raise ScenarioError(path, f"variants.{key}.{k}", exc.message) from None
 
     sc = Scenario(path, name, title, start, end, params, info, terrain, road_classes, tuple(nodes),
                   tuple(edges), tuple(depots), tuple(units), tuple(sectors), gains, allocation, msr,

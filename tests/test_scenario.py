@@ -20,7 +20,23 @@ def test_default_scenario_loads_and_is_complete(default_scenario):
     assert {u.side for u in sc.units} == {"UA", "RU", "NK"}
     assert any(d.side == "UA" for d in sc.depots) and any(d.side == "RU" for d in sc.depots)
     assert abs(sum(s.share for s in sc.east_sectors) - 1) < 1e-6
-    assert all(info["source"].strip() for info in sc.param_info.values())   # every number cites a source
+
+
+@pytest.mark.parametrize("path", [DEFAULT_CONFIG, *sorted(DEFAULT_CONFIG.parents[1].glob("experiments/*.toml"))],
+                         ids=lambda p: p.name)
+def test_every_number_in_configs_and_experiments_cites_its_source(path):
+    """Line by line in the file as written: a line that sets a number carries a `source = ...` field
+    or a comment saying where the number comes from (or `assumption`)."""
+    import re
+    bare = []
+    for i, line in enumerate(path.read_text().splitlines(), 1):
+        code, _, comment = line.partition("#")
+        value = re.sub(r'"[^"]*"', '""', code).partition("=")[2]     # numbers, not digits inside strings
+        if not re.search(r"\d", value):
+            continue
+        if "source" not in code and not comment.strip():
+            bare.append(f"{path.name}:{i}: {line.strip()}")
+    assert not bare, "numbers without a source:\n" + "\n".join(bare)
 
 
 def test_every_variant_applies_its_values(default_scenario):
