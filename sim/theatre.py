@@ -142,9 +142,8 @@ class Theatre:
         self.depots = {side: [(self.index[d.node], d.capacity) for d in sc.depots if d.side == side]
                        for side in ("UA", "RU")}
         self.main_supply_route = [self.index[n] for n in sc.main_supply_route]
-        self.msr_links = [self.link_between[(a, b)].index
-                          for a, b in zip(self.main_supply_route, self.main_supply_route[1:])
-                          if (a, b) in self.link_between]
+        self.msr_links = [self.link_between[(a, b)].index      # consecutive nodes are joined (validated)
+                          for a, b in zip(self.main_supply_route, self.main_supply_route[1:])]
         self.sumy = self.depots["UA"][0][0]          # the first Ukrainian depot is the base in the rear
 
     def within(self, depth: int) -> list[list[tuple[int, int]]]:
