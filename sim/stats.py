@@ -323,7 +323,7 @@ def compare(base, other, higher_is_better: bool, level: float = 0.95,
     boot_lo, boot_hi = bootstrap_ci(diff, level, resamples, seed)
     wins = int(np.count_nonzero(diff > 0 if higher_is_better else diff < 0))
     p_better, p_lo, p_hi = wilson_interval(wins, n, level)
-    paired = _t_halfwidth(diff, level)
+    paired = (t_hi - t_lo) / 2.0                 # the paired t interval's half-width, already at hand
     independent = independent_halfwidth(base, other, level)
     if paired > 0.0:
         narrowing = independent / paired
