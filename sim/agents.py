@@ -120,22 +120,19 @@ class NorthKoreanUnit(Brigade):
         super().__init__(*args, **kwargs)
         self.days_in_combat = 0
 
-    def _learned(self) -> float:
-        return 1.0 - math.exp(-self.days_in_combat / self.model.p["nk_learning_days"])
-
     @property
-    def quality(self) -> float:
-        p = self.model.p
-        return self.base_quality + (p["nk_learned_quality"] - self.base_quality) * self._learned()
+    def days_in_combat(self) -> int:
+        return self._days_in_combat
 
-    @quality.setter
-    def quality(self, value: float) -> None:     # the untrained value; learning adds to it
-        self.base_quality = value
-
-    @property
-    def exposure(self) -> float:
+    @days_in_combat.setter
+    def days_in_combat(self, days: int) -> None:
+        # Quality and exposure move only when this does; kept as plain attributes because combat
+        # power is asked for tens of thousands of times a run.
         p = self.model.p
-        return p["nk_initial_exposure"] + (p["nk_learned_exposure"] - p["nk_initial_exposure"]) * self._learned()
+        self._days_in_combat = days
+        learned = 1.0 - math.exp(-days / p["nk_learning_days"])
+        self.quality = self.base_quality + (p["nk_learned_quality"] - self.base_quality) * learned
+        self.exposure = p["nk_initial_exposure"] + (p["nk_learned_exposure"] - p["nk_initial_exposure"]) * learned
 
     def state(self) -> dict:
         return {**super().state(), "days_in_combat": self.days_in_combat,

@@ -22,8 +22,7 @@ import os
 import platform
 import subprocess
 import time
-import multiprocessing
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -33,6 +32,7 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
+from .executors import InProcess, local_pool
 from .experiment import Experiment, load_experiment
 from .model import COLUMNS, KurskModel
 from .output import atomic_write, timeseries_table
@@ -203,26 +203,6 @@ def run_batch(experiment: Experiment, out: Path, replications: int | None = None
         if held.get("runs") == len(runs):
             return held                          # finished already: nothing to redo, nothing overwritten
     return compact(experiment, out, runs, started, workers)
-
-
-def local_pool(workers: int) -> ProcessPoolExecutor:
-    """Worker processes forked from a server that has already imported the model: safe in a
-    threaded driver (unlike plain fork), and without the import cost per worker of spawn."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["sim.batch"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
-
-
-class InProcess(Executor):
-    """Runs each task in the driver when it is submitted: the one-worker batch, no pickling."""
-
-    def submit(self, fn, /, *args, **kwargs) -> Future:
-        future = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:        # noqa: BLE001 - handed to the caller through the future
-            future.set_exception(exc)
-        return future
 
 
 def _execute(pool: Executor, experiment: Experiment, out: Path, todo: list[Run], total: int, progress: bool):

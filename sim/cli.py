@@ -68,16 +68,20 @@ def cmd_check(args) -> int:
 
 
 def cmd_batch(args) -> int:
-    from .batch import run_batch
-    from .experiment import load_experiment
-    from .report import write_report
-
     for flag, value in (("--runs", args.runs), ("--workers", args.workers)):
         if value is not None and value < 1:
             raise ScenarioError(flag, str(value), "must be a whole number >= 1")
+    if args.workers != 1:                    # the workers' server imports the model while we do
+        from .executors import start_forkserver
+        start_forkserver()
+    from .batch import run_batch
+    from .experiment import load_experiment
+
     experiment = load_experiment(args.experiment)
     out = Path(args.out) if args.out else Path("results") / experiment.name
     manifest = run_batch(experiment, out, args.runs, args.workers, args.resume)
+    from .report import write_report
+
     report = write_report(out)
     print(report.table)
     print(f"{manifest['runs']} runs in {manifest['wall_time_s']:.1f} s; report: {out / 'report.md'}")

@@ -70,14 +70,14 @@ def defence(model: KurskModel, node: int, attacker_side: str,
     side holds and is not itself attacking or on the move. `candidates` narrows the units looked at
     (a caller asking about many nodes filters the field once).
     """
-    p, hops = model.p, model.theatre.hops[node]
-    support, depth = p["sector_support"], p["sector_depth_hops"]
+    p = model.p
+    sector = model.theatre.sectors(p["sector_depth_hops"], p["sector_support"])[node]
     weights = []
     for d in model.field_units if candidates is None else candidates:
         if holds_sector(model, d, attacker_side):
-            h = hops[d.node]
-            if 0 <= h <= depth:
-                weights.append((d, support ** h))
+            w = sector.get(d.node)            # hops are symmetric: node is in d's sector
+            if w is not None:
+                weights.append((d, w))
     return weights
 
 
@@ -91,14 +91,13 @@ def defence_map(model: KurskModel, attacker_side: str) -> list[float]:
     """Per node, the defenders' weighted power there against `attacker_side` (before terrain and
     fortification): defence() summed for every node at once, by spreading each unit over its sector."""
     p = model.p
-    support, depth = p["sector_support"], p["sector_depth_hops"]
     strength = [0.0] * model.theatre.n
-    sectors = model.theatre.within(depth)
+    sectors = model.theatre.sectors(p["sector_depth_hops"], p["sector_support"])
     for d in model.field_units:
         if holds_sector(model, d, attacker_side):
             power = d.power
-            for node, h in sectors[d.node]:
-                strength[node] += power * support ** h
+            for node, w in sectors[d.node].items():
+                strength[node] += power * w
     return strength
 
 
@@ -133,7 +132,7 @@ def engage(model: KurskModel, node: int, attackers: list[Brigade],
         model.inflict(u, loss_att * w / total_exposed)
         u.engaged = True
         if isinstance(u, NorthKoreanUnit):
-            u.days_in_combat += 1
+            u.days_in_combat += 1             # (its learning curve moves on)
     for (d, _), w in zip(defenders, def_power):
         if p_def > 0:
             model.inflict(d, loss_def * w / p_def)

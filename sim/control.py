@@ -91,5 +91,4 @@ def main_supply_route_cut(model: KurskModel) -> bool:
     th = model.theatre
     if any(model.control[n] != "UA" for n in th.main_supply_route):
         return True
-    fire = model.fire_on("UA")
-    return any(li in fire for li in th.msr_links)
+    return not model.fire_on("UA").isdisjoint(th.msr_links)

@@ -231,9 +231,10 @@ class KurskModel(Model):
         threat = [0.0] * self.theatre.n
         for u in self.field_units:
             if u.side != side:
-                power = u.power
-                for m in neighbours[u.node]:
-                    if control[m] == side:
+                facing = [m for m in neighbours[u.node] if control[m] == side]
+                if facing:
+                    power = u.power
+                    for m in facing:
                         threat[m] += power
         return threat
 

@@ -16,8 +16,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import ndtri
-from scipy.stats import t as student_t
+from scipy.special import ndtri, stdtrit   # (stdtrit is scipy.stats.t.ppf without importing scipy.stats)
 
 __all__ = ["bootstrap_ci", "compare", "describe", "independent_halfwidth", "paired_t_ci",
            "wilson_interval"]
@@ -54,7 +53,7 @@ def _t_halfwidth(x: np.ndarray, level: float) -> float:
     if _is_constant(x):
         return 0.0
     sem = x.std(ddof=1) / math.sqrt(x.size)
-    return float(student_t.ppf(0.5 + 0.5 * level, x.size - 1) * sem)
+    return float(stdtrit(x.size - 1, 0.5 + 0.5 * level) * sem)
 
 
 def describe(x) -> dict:
@@ -266,7 +265,7 @@ def independent_halfwidth(a, b, level: float = 0.95) -> float:
     if se2 == 0.0:
         return 0.0
     dof = se2 * se2 / sum(v * v / (x.size - 1) for v, x in zip(terms, (a, b)) if v > 0.0)
-    return float(student_t.ppf(0.5 + 0.5 * level, dof) * math.sqrt(se2))
+    return float(stdtrit(dof, 0.5 + 0.5 * level) * math.sqrt(se2))
 
 
 def compare(base, other, higher_is_better: bool, level: float = 0.95,

@@ -123,7 +123,7 @@ class Theatre:
                             row[nb] = h
                             nxt.append(nb)
                 frontier = nxt
-        self._within: dict[int, list] = {}
+        self._sectors: dict[tuple, list] = {}
         self.link_between = {}
         for link in self.links:
             self.link_between[(link.a, link.b)] = link
@@ -146,12 +146,14 @@ class Theatre:
                           for a, b in zip(self.main_supply_route, self.main_supply_route[1:])]
         self.sumy = self.depots["UA"][0][0]          # the first Ukrainian depot is the base in the rear
 
-    def within(self, depth: int) -> list[list[tuple[int, int]]]:
-        """Per node, the nodes at most `depth` hops away and their distance in hops (cached)."""
-        depth = int(depth)
-        if depth not in self._within:
-            self._within[depth] = [[(m, h) for m, h in enumerate(row) if 0 <= h <= depth] for row in self.hops]
-        return self._within[depth]
+    def sectors(self, depth: int, support: float) -> list[dict[int, float]]:
+        """Per node, the weight support^h of each node h <= `depth` hops away (cached): how much of
+        a brigade's power reaches a node of its sector (combat.defence)."""
+        key = (int(depth), float(support))
+        if key not in self._sectors:
+            self._sectors[key] = [{m: support ** h for m, h in enumerate(row) if 0 <= h <= key[0]}
+                                  for row in self.hops]
+        return self._sectors[key]
 
     def graph(self) -> nx.Graph:
         """The theatre as a networkx graph, nodes carrying name, lat/lon, area and region."""
