@@ -23,7 +23,7 @@ import platform
 import subprocess
 import time
 from concurrent.futures import Executor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path
 
@@ -33,42 +33,65 @@ import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
 from .executors import InProcess, local_pool
-from .experiment import Experiment, load_experiment
+from .experiment import BASELINE, Experiment
+from .sweep import Sweep, load_study
 from .model import COLUMNS, KurskModel
 from .output import atomic_write, timeseries_table
+from .policy import make_policy
 from .scenario import ScenarioError
 
 SHARDS = "shards"
 ROW_GROUP_RUNS = 64          # runs per parquet row group: bounded memory, few row groups
 IDENTITY = "experiment.json"
 
+Study = Experiment | Sweep   # a batch is a sweep of one point
+
+
+FAILED = "failed"
+ATTEMPTS = 3                 # a run that raises is tried this many times, then recorded as failed
+
 
 @dataclass(frozen=True)
 class Run:
     label: str
     replication: int
+    point: int | None = None     # design point of a sweep; None in a batch
 
     @property
     def run_id(self) -> str:
-        return f"{self.label}__r{self.replication:06d}"
+        run = f"{self.label}__r{self.replication:06d}"
+        return run if self.point is None else f"p{self.point:04d}__{run}"
 
 
-def run_seed(experiment: Experiment, replication: int) -> np.random.SeedSequence:
-    """The seed of every run of `replication`, whatever its policy (common random numbers)."""
-    return np.random.SeedSequence(experiment.seed, spawn_key=(replication,))
+@dataclass(frozen=True)
+class Task:
+    """The runs of one replication at one design point, simulated together."""
+    point: int | None
+    replication: int
+    labels: tuple[str, ...]
+
+    def run(self, label: str) -> Run:
+        return Run(label, self.replication, self.point)
 
 
-def summary_row(experiment: Experiment, run: Run, model: KurskModel) -> dict:
+def run_seed(study: Study, replication: int) -> np.random.SeedSequence:
+    """The seed of every run of `replication`, whatever its policy or design point (common random
+    numbers)."""
+    return np.random.SeedSequence(study.seed, spawn_key=(replication,))
+
+
+def summary_row(study: Study, run: Run, model: KurskModel) -> dict:
     """One row of summary.parquet: who the run is, and where it ended."""
-    spec = experiment.policy(run.label)
+    spec = study.policy(run.label)
     records = model.records
     final = model.summary()["final"]
     area = [r[COLUMNS.index("ua_kursk_area_km2")] for r in records]
     row = {
         "run_id": run.run_id, "policy": run.label, "policy_name": spec.name,
         "policy_parameters": json.dumps({k: str(v) for k, v in sorted(spec.params.items())}),
-        "replication": run.replication, "seed": experiment.seed,
+        "replication": run.replication, "seed": study.seed,
         "seed_spawn_key": json.dumps([run.replication]),
+        **study.identity(run.point), "error": None,
     }
     row.update({k: v for k, v in final.items() if k not in ("day", "date")})
     row["final_date"] = final["date"]
@@ -80,35 +103,92 @@ def summary_row(experiment: Experiment, run: Run, model: KurskModel) -> dict:
 
 # --- the worker side -------------------------------------------------------------------------
 
-_EXPERIMENTS: dict[tuple[str, str], Experiment] = {}
+_STUDIES: dict[tuple[str, str], Study] = {}
 
 
-def _experiment(path: str, fingerprint: str, code: str) -> Experiment:
-    """The experiment, loaded once per worker process; refuses one whose experiment or scenario file
+def _study(path: str, fingerprint: str, code: str) -> Study:
+    """The experiment or sweep, loaded once per worker process; refuses one whose file or scenario
     changed under the batch, or a worker running other model code than the driver."""
     key = (path, fingerprint)
-    if key not in _EXPERIMENTS:
-        experiment = load_experiment(path)
-        if experiment.fingerprint != fingerprint:
+    if key not in _STUDIES:
+        study = load_study(path)
+        if study.fingerprint != fingerprint:
             raise ScenarioError(path, "<file>", "it or its scenario changed while the batch was running; "
                                 "run it again with --resume")
         if code_identity() != code:
             raise ScenarioError(path, "<code>", f"a worker runs model code {code_identity()}, the driver {code}")
-        _EXPERIMENTS[key] = experiment
-    return _EXPERIMENTS[key]
+        _STUDIES[key] = study
+    return _STUDIES[key]
 
 
-def run_one(path: str, fingerprint: str, code: str, label: str, replication: int, out: str) -> str:
-    """Simulate one run and write its shard; returns the run id. Picklable, for any executor."""
-    experiment = _experiment(path, fingerprint, code)
-    run = Run(label, replication)
-    scenario = experiment.scenarios[label]
-    model = KurskModel(scenario, experiment.policy(label).name, run_seed(experiment, replication)).run()
-    row = summary_row(experiment, run, model)
+FORK_MIN_DAYS = 45   # a fork (~9 ms) costs about what 45 simulated days do: shorter prefixes are re-run
+
+
+def run_replication(path: str, fingerprint: str, code: str, task: Task, out: str) -> list[str]:
+    """Simulate the runs of one replication (at one design point) and write their shards; returns
+    their run ids. Picklable, for any executor, and idempotent: run twice (a cluster may), it
+    writes the same shards twice.
+
+    Under common random numbers a policy's run is the `hold` run of the same seed up to the day
+    the policy first gives other orders (Policy.diverges_on). Those days are simulated once: the
+    `hold` run goes first and each such policy forks from it on the eve of its divergence
+    (KurskModel.fork). The results are those of separate runs, byte for byte (tests/test_batch.py).
+    """
+    study = _study(path, fingerprint, code)
+    seed = run_seed(study, task.replication)
+    forks: dict[dt.date, list[str]] = {}
+    alone = []
+    for label in task.labels:
+        if label != BASELINE:
+            date = _fork_date(study, label, task.point)
+            (forks.setdefault(date, []) if date else alone).append(label)
+    written = []
+    if BASELINE in task.labels or forks:
+        hold = KurskModel(study.scenario(BASELINE, task.point), study.policy(BASELINE).name, seed)
+        twins = []
+        for date in sorted(forks):
+            hold.run(until=date)
+            twins += [(label, hold.fork(study.scenario(label, task.point), study.policy(label).name))
+                      for label in forks[date]]
+        hold.run()
+        if BASELINE in task.labels:
+            written.append(_write_shard(study, task.run(BASELINE), hold, out))
+        for label, twin in twins:
+            written.append(_write_shard(study, task.run(label), twin.run(), out))
+    for label in alone:
+        model = KurskModel(study.scenario(label, task.point), study.policy(label).name, seed).run()
+        written.append(_write_shard(study, task.run(label), model, out))
+    return written
+
+
+_FORK_DATES: dict[tuple, dt.date | None] = {}
+
+
+def _fork_date(study: Study, label: str, point: int | None) -> dt.date | None:
+    """The date on whose eve `label` can fork from the hold run, or None if it must run alone: its
+    scenario differs from hold's in more than its own policy parameters, or it diverges too early
+    for a fork to pay."""
+    key = (study.fingerprint, label, point)
+    if key not in _FORK_DATES:
+        base, scenario = study.scenario(BASELINE, point), study.scenario(label, point)
+        policy = make_policy(study.policy(label).name, scenario.params)
+        date = policy.diverges_on()
+        own = set(policy.parameters)
+        exact = (date is not None and make_policy(study.policy(BASELINE).name, base.params).diverges_on() is None
+                 and replace(scenario, params=base.params) == base
+                 and all(v == base.params[k] for k, v in scenario.params.items() if k not in own))
+        _FORK_DATES[key] = date if exact and (date - base.start).days >= FORK_MIN_DAYS else None
+    return _FORK_DATES[key]
+
+
+def _write_shard(study: Study, run: Run, model: KurskModel, out: str) -> str:
+    row = summary_row(study, run, model)
     table = timeseries_table(model.records)
     n = table.num_rows
-    table = table.add_column(0, "replication", pa.array([replication] * n, pa.int32()))
-    table = table.add_column(0, "policy", pa.array([label] * n, pa.string()))
+    table = table.add_column(0, "replication", pa.array([run.replication] * n, pa.int32()))
+    table = table.add_column(0, "policy", pa.array([run.label] * n, pa.string()))
+    if run.point is not None:
+        table = table.add_column(0, "point", pa.array([run.point] * n, pa.int32()))
     table = table.add_column(0, "run_id", pa.array([run.run_id] * n, pa.string()))
     table = table.replace_schema_metadata({"summary": json.dumps(row)})
     shard = Path(out) / SHARDS / f"{run.run_id}.arrow"
@@ -122,9 +202,19 @@ def run_one(path: str, fingerprint: str, code: str, label: str, replication: int
 
 # --- the driver side -------------------------------------------------------------------------
 
-def planned_runs(experiment: Experiment, replications: int) -> list[Run]:
-    """Every run of the batch, replication by replication (so pairs finish close together)."""
-    return [Run(p.label, r) for r in range(replications) for p in experiment.policies]
+def planned_runs(study: Study, replications: int) -> list[Run]:
+    """Every run, point by point and replication by replication (so pairs finish close together)."""
+    return [Run(p.label, r, point) for point in study.point_ids for r in range(replications)
+            for p in study.policies]
+
+
+def tasks_of(runs: list[Run]) -> list[Task]:
+    """The runs grouped by (point, replication), in order: one task simulates a replication's
+    policies together (run_replication)."""
+    grouped: dict[tuple, list[str]] = {}
+    for r in runs:
+        grouped.setdefault((r.point, r.replication), []).append(r.label)
+    return [Task(point, rep, tuple(labels)) for (point, rep), labels in grouped.items()]
 
 
 def finished(out: Path) -> set[str]:
@@ -139,10 +229,10 @@ def code_identity() -> str:
     return f"{__version__}+{git_revision() or 'unknown'}"
 
 
-def claim_folder(experiment: Experiment, out: Path, resume: bool) -> None:
-    """Make `out` this experiment's folder, or refuse: nothing is ever silently overwritten."""
+def claim_folder(study: Study, out: Path, resume: bool) -> None:
+    """Make `out` this study's folder, or refuse: nothing is ever silently overwritten."""
     identity_file = out / IDENTITY
-    identity = {"name": experiment.name, "fingerprint": experiment.fingerprint, "code": code_identity()}
+    identity = {"name": study.name, "fingerprint": study.fingerprint, "code": code_identity()}
     if out.exists() and not out.is_dir():
         raise ScenarioError(out, "--out", "is a file; give a folder for the results")
     if identity_file.exists():
@@ -150,97 +240,146 @@ def claim_folder(experiment: Experiment, out: Path, resume: bool) -> None:
             held = json.loads(identity_file.read_text())
         except (OSError, ValueError) as exc:
             raise ScenarioError(identity_file, "<file>", f"unreadable ({exc}); this folder cannot be resumed") from None
-        if held.get("fingerprint") != experiment.fingerprint:
+        if held.get("fingerprint") != study.fingerprint:
             raise ScenarioError(out, "--out", f"holds results of a different experiment ({held.get('name')!r}); "
                                 "choose another folder")
         if held.get("code") != identity["code"]:
             raise ScenarioError(out, "--out", f"holds runs made by other model code ({held.get('code')}, this is "
                                 f"{identity['code']}); choose another folder")
         if not resume:
-            raise ScenarioError(out, "--out", f"already holds results of {experiment.name!r}; pass --resume "
+            raise ScenarioError(out, "--out", f"already holds results of {study.name!r}; pass --resume "
                                 "to complete them, or choose another folder")
         return
-    if out.exists() and any(out.iterdir()):
+    if out.exists() and any(p.name != IDENTITY for p in out.iterdir()) and not (out / SHARDS).is_dir():
         raise ScenarioError(out, "--out", "is not empty and holds no batch; choose another folder")
     out.mkdir(parents=True, exist_ok=True)
     atomic_write(identity_file, lambda tmp: Path(tmp).write_text(json.dumps(identity, indent=2) + "\n"))
 
 
-def run_batch(experiment: Experiment, out: Path, replications: int | None = None, workers: int | None = None,
-              resume: bool = False, executor: Executor | None = None, progress: bool = True) -> dict:
-    """Run the missing runs of the batch, then compact. Returns the manifest.
+def run_batch(study: Study, out: Path, replications: int | None = None, workers: int | None = None,
+              resume: bool = False, executor: Executor | None = None, progress: bool = True,
+              shard: tuple[int, int] | None = None) -> dict | None:
+    """Run the missing runs of a batch or sweep, then compact. Returns the manifest.
 
     Parameters
     ----------
-    experiment : the loaded experiment.
-    out : results folder (claimed for this experiment; see claim_folder).
-    replications : overrides experiment.replications (--runs).
+    study : the loaded experiment (a batch) or sweep.
+    out : results folder (claimed for this study; see claim_folder).
+    replications : overrides the study's replications (--runs).
     workers : processes of the default local pool (default: all cores).
     resume : continue a batch whose folder already holds some of its runs.
     executor : any concurrent.futures.Executor to use instead of the local pool (the cluster path).
     progress : show a tqdm bar.
+    shard : (i, n): run only the i-th of n slices of the runs (1 <= i <= n), as one task of a job
+        array does, and do not compact (returns None); a later call without it compacts.
+        Shards of one study share the folder, so a shard never needs --resume.
     """
     started = time.time()
     out = Path(out)
-    replications = replications or experiment.replications
-    claim_folder(experiment, out, resume)
-    runs = planned_runs(experiment, replications)
+    replications = replications or study.replications
+    claim_folder(study, out, resume or shard is not None)
+    runs = planned_runs(study, replications)
+    tasks = tasks_of(runs)
+    mine = tasks if shard is None else tasks[shard[0] - 1::shard[1]]
     done = finished(out)
-    todo = [r for r in runs if r.run_id not in done]
+    todo = [t for t in (Task(t.point, t.replication, tuple(lab for lab in t.labels if t.run(lab).run_id not in done))
+                        for t in mine) if t.labels]
     workers = workers or os.cpu_count()
-    if todo and executor is None and workers == 1:
-        executor = InProcess()
     if todo:
-        own = executor is None
-        pool = executor or local_pool(workers)
-        try:
-            _execute(pool, experiment, out, todo, len(runs), progress)
-        finally:
-            if own:
-                pool.shutdown(cancel_futures=True)
+        if executor is not None:
+            pools = lambda: executor                                    # noqa: E731 - the caller's, kept
+        elif workers == 1:
+            pools = InProcess
+        else:
+            pools = lambda: local_pool(workers)                         # noqa: E731 - a fresh one after a crash
+        _execute(pools, executor is None, study, out, todo, sum(len(t.labels) for t in mine), progress)
+    if shard is not None:
+        return None
     if not todo and all((out / name).exists() for name in ("timeseries.parquet", "summary.parquet", "manifest.json")):
         held = json.loads((out / "manifest.json").read_text())
-        if held.get("runs") == len(runs):
+        if held.get("runs") == len(runs) and not held.get("failed"):
             return held                          # finished already: nothing to redo, nothing overwritten
-    return compact(experiment, out, runs, started, workers)
+    return compact(study, out, runs, started, workers)
 
 
-def _execute(pool: Executor, experiment: Experiment, out: Path, todo: list[Run], total: int, progress: bool):
+def _execute(pools, own: bool, study: Study, out: Path, todo: list[Task], total: int, progress: bool) -> None:
+    """Run `todo` on executors from `pools()`. A task that raises is tried again, up to ATTEMPTS
+    times, then its runs are recorded in DIR/failed/ with the error: one bad run (or a dead
+    worker) never takes the batch down. A local pool broken by a dead worker is replaced; the
+    tasks it lost go again."""
     from tqdm import tqdm
 
-    path, code = str(experiment.path.resolve()), code_identity()
-    futures = [pool.submit(run_one, path, experiment.fingerprint, code, r.label, r.replication, str(out))
-               for r in todo]
-    with tqdm(total=total, initial=total - len(todo), unit="run", disable=not progress,
-              desc=experiment.name, smoothing=0.05) as bar:
-        for future in as_completed(futures):
-            future.result()                      # a failed run stops the batch; finished shards stay
-            bar.update()
+    path, code = str(study.path.resolve()), code_identity()
+    attempts = {task: 0 for task in todo}
+    pending = list(todo)
+    with tqdm(total=total, initial=total - sum(len(t.labels) for t in todo), unit="run",
+              disable=not progress, desc=study.name, smoothing=0.05) as bar:
+        while pending:
+            pool = pools()
+            futures = {pool.submit(run_replication, path, study.fingerprint, code, task, str(out)): task
+                       for task in pending}
+            pending = []
+            try:
+                for future in as_completed(futures):
+                    task = futures[future]
+                    try:
+                        future.result()
+                    except ScenarioError:
+                        raise                    # the study changed under us: stop, finished shards stay
+                    except Exception as exc:     # noqa: BLE001 - any failure of a task is that task's
+                        attempts[task] += 1
+                        if attempts[task] < ATTEMPTS:
+                            pending.append(task)
+                            continue
+                        shards = finished(out)
+                        for label in task.labels:
+                            if task.run(label).run_id not in shards:
+                                record_failure(out, task.run(label), exc, attempts[task])
+                    bar.update(len(task.labels))
+            finally:
+                if own:
+                    pool.shutdown(cancel_futures=True)
 
 
-def compact(experiment: Experiment, out: Path, runs: list[Run], started: float, workers: int | None) -> dict:
+def record_failure(out: Path, run: Run, exc: BaseException, attempts: int) -> None:
+    """Write DIR/failed/<run id>.json: the run, its error and how often it was tried."""
+    record = {"run_id": run.run_id, "policy": run.label, "replication": run.replication, "point": run.point,
+              "error": f"{type(exc).__name__}: {exc}", "attempts": attempts}
+    target = out / FAILED / f"{run.run_id}.json"
+    target.parent.mkdir(exist_ok=True)
+    atomic_write(target, lambda tmp: Path(tmp).write_text(json.dumps(record, indent=2) + "\n"))
+
+
+def compact(study: Study, out: Path, runs: list[Run], started: float, workers: int | None) -> dict:
     """Merge the shards of `runs` into timeseries.parquet and summary.parquet, in run order, and
-    write the manifest. Streams shard by shard: memory does not grow with the number of runs."""
-    shard_dir = out / SHARDS
-    missing = [r.run_id for r in runs if not (shard_dir / f"{r.run_id}.arrow").exists()]
+    write the manifest. Streams shard by shard: memory does not grow with the number of runs.
+    A run that failed has a summary row with its error and no daily rows."""
+    shard_dir, failed_dir = out / SHARDS, out / FAILED
+    failed = {r.run_id for r in runs if not (shard_dir / f"{r.run_id}.arrow").exists()
+              and (failed_dir / f"{r.run_id}.json").exists()}
+    missing = [r.run_id for r in runs if not (shard_dir / f"{r.run_id}.arrow").exists() and r.run_id not in failed]
     if missing:
         raise ScenarioError(out, "shards", f"{len(missing)} runs are missing (first {missing[0]}); run with --resume")
-    order = sorted(runs, key=lambda r: ([p.label for p in experiment.policies].index(r.label), r.replication))
+    labels = [p.label for p in study.policies]
+    order = sorted(runs, key=lambda r: (-1 if r.point is None else r.point, labels.index(r.label), r.replication))
     rows = []
 
     def write_timeseries(tmp):
         writer, group = None, []
         try:
             for i, run in enumerate(order):
-                shard = shard_dir / f"{run.run_id}.arrow"
-                try:
-                    table = ipc.open_file(pa.OSFile(str(shard))).read_all()
-                except (OSError, pa.ArrowInvalid) as exc:
-                    raise ScenarioError(shard, "<file>", f"unreadable shard ({exc}); delete it and run with "
-                                        "--resume") from None
-                rows.append(json.loads(table.schema.metadata[b"summary"]))
-                group.append(table.replace_schema_metadata(None))
-                if len(group) == ROW_GROUP_RUNS or i == len(order) - 1:
+                if run.run_id in failed:
+                    rows.append(_failed_row(study, run, failed_dir))
+                else:
+                    shard = shard_dir / f"{run.run_id}.arrow"
+                    try:
+                        table = ipc.open_file(pa.OSFile(str(shard))).read_all()
+                    except (OSError, pa.ArrowInvalid) as exc:
+                        raise ScenarioError(shard, "<file>", f"unreadable shard ({exc}); delete it and run with "
+                                            "--resume") from None
+                    rows.append(json.loads(table.schema.metadata[b"summary"]))
+                    group.append(table.replace_schema_metadata(None))
+                if group and (len(group) == ROW_GROUP_RUNS or i == len(order) - 1):
                     merged = pa.concat_tables(group)
                     if writer is None:
                         writer = pq.ParquetWriter(tmp, merged.schema)
@@ -250,21 +389,44 @@ def compact(experiment: Experiment, out: Path, runs: list[Run], started: float, 
             if writer is not None:
                 writer.close()
     atomic_write(out / "timeseries.parquet", write_timeseries)
-    summary = pa.Table.from_pylist(rows)
+    columns = list(dict.fromkeys(k for row in rows for k in row))       # failed rows lack the metrics
+    summary = pa.Table.from_pylist(rows, schema=_summary_schema(rows, columns))
     atomic_write(out / "summary.parquet", lambda tmp: pq.write_table(summary, tmp))
     manifest = {
-        "experiment": experiment.name, "experiment_file": str(experiment.path),
-        "experiment_sha256": experiment.sha256, "experiment_text": experiment.text,
-        "fingerprint": experiment.fingerprint, "root_seed": experiment.seed,
+        "experiment": study.name, "experiment_file": str(study.path),
+        "experiment_sha256": study.sha256, "experiment_text": study.text,
+        "fingerprint": study.fingerprint, "root_seed": study.seed,
         "replications": max(r.replication for r in runs) + 1,
-        "policies": [p.label for p in experiment.policies], "runs": len(runs),
+        "policies": labels, "runs": len(runs), "failed": sorted(failed),
         "versions": versions(), "git_revision": git_revision(),
         "workers": workers, "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "wall_time_s": round(time.time() - started, 3),
     }
+    if isinstance(study, Sweep):
+        manifest["design"] = {"kind": study.kind, "seed": study.design_seed,
+                              "factors": [f.name for f in study.factors],
+                              "points": [study.identity(i) for i in study.point_ids]}
     atomic_write(out / "manifest.json",
                  lambda tmp: Path(tmp).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n"))
     return manifest
+
+
+def _failed_row(study: Study, run: Run, failed_dir: Path) -> dict:
+    record = json.loads((failed_dir / f"{run.run_id}.json").read_text())
+    spec = study.policy(run.label)
+    return {"run_id": run.run_id, "policy": run.label, "policy_name": spec.name,
+            "policy_parameters": json.dumps({k: str(v) for k, v in sorted(spec.params.items())}),
+            "replication": run.replication, "seed": study.seed, "seed_spawn_key": json.dumps([run.replication]),
+            **study.identity(run.point), "error": record["error"]}
+
+
+def _summary_schema(rows: list[dict], columns: list[str]) -> pa.Schema:
+    """Each column's type from its values (a failed run's row has nulls; all-null columns are text)."""
+    fields = []
+    for name in columns:
+        kind = pa.array([row.get(name) for row in rows]).type
+        fields.append(pa.field(name, pa.string() if kind == pa.null() else kind))
+    return pa.schema(fields)
 
 
 def versions() -> dict[str, str]:

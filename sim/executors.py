@@ -1,4 +1,4 @@
-"""Where runs execute: a local process pool, or the driver itself.
+"""Where runs execute: a local process pool, the driver itself, or a Dask cluster.
 
 Kept free of heavy imports on purpose: the command line starts the pool's fork server from here
 before it imports the model, so that the server's import of the model and the driver's own run
@@ -10,6 +10,9 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.forkserver
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
+
+from .scenario import ScenarioError
 
 PRELOAD = ["sim.batch"]      # what every worker needs, imported once by the fork server
 
@@ -44,3 +47,42 @@ class InProcess(Executor):
         except BaseException as exc:        # noqa: BLE001 - handed to the caller through the future
             future.set_exception(exc)
         return future
+
+
+def _distributed():
+    try:
+        import distributed
+    except ImportError:
+        raise ScenarioError("--scheduler", "dask", "needs the cluster extra: pip install -e '.[cluster]'") from None
+    return distributed
+
+
+@contextmanager
+def dask_executor(address: str, timeout_s: float = 30.0):
+    """A concurrent.futures executor whose runs go to the workers of a running Dask scheduler.
+
+    Dask re-runs the tasks of a worker that dies on the others; runs are idempotent (each writes
+    its own shard), so a task run twice does no harm.
+    """
+    distributed = _distributed()
+    if not address.startswith(("tcp://", "tls://", "inproc://", "ws://", "wss://")):
+        raise ScenarioError("--scheduler", address, "must be a scheduler address such as tcp://127.0.0.1:8786")
+    try:
+        client = distributed.Client(address, timeout=timeout_s)
+    except (OSError, TimeoutError) as exc:
+        raise ScenarioError("--scheduler", address, f"no Dask scheduler answers there ({exc})") from None
+    with client:
+        yield client.get_executor(pure=False)
+
+
+@contextmanager
+def jobqueue_executor(cluster: dict):
+    """Start the sweep file's [cluster] (a dask_jobqueue SLURM or PBS cluster), scale it to its
+    jobs, and give an executor on it; the jobs end with the sweep."""
+    from .cluster import jobqueue_cluster
+
+    distributed = _distributed()
+    with jobqueue_cluster(cluster) as jobs:
+        jobs.scale(jobs=cluster["jobs"])
+        with distributed.Client(jobs) as client:
+            yield client.get_executor(pure=False)

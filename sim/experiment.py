@@ -89,6 +89,15 @@ class Experiment:
     def policy(self, label: str) -> PolicySpec:
         return next(p for p in self.policies if p.label == label)
 
+    # A batch is a sweep of one design point (None): the questions sim.batch asks of either.
+    point_ids = (None,)
+
+    def scenario(self, label: str, point: None = None) -> Scenario:
+        return self.scenarios[label]
+
+    def identity(self, point: None) -> dict:
+        return {}
+
 
 def _set(scenario: Scenario, params: dict, path: Path, where: str) -> Scenario:
     """scenario.with_params(**params), with errors that name the experiment file and `where`."""
@@ -105,8 +114,11 @@ def _jsonable(d: dict) -> dict:
 def load_experiment(path: str | Path) -> Experiment:
     """Read and check an experiment file (and the scenario it names)."""
     path = Path(path)
-    doc = read_toml(path)
-    text = path.read_text()
+    return experiment_from_doc(path, read_toml(path), path.read_text())
+
+
+def experiment_from_doc(path: Path, doc: dict, text: str) -> Experiment:
+    """Check the experiment part of a parsed file (a sweep file is one with a [design] more)."""
     unknown = sorted(set(doc) - _KNOWN_KEYS)
     if unknown:
         raise ScenarioError(path, unknown[0], f"unknown key; allowed: {', '.join(sorted(_KNOWN_KEYS))}")

@@ -93,12 +93,18 @@ class Policy:
     """Base class: orders for the Ukrainian brigades and the reserve's destination."""
 
     name = "policy"
+    parameters: tuple[str, ...] = ()       # scenario parameters that belong to the policy
 
     def __init__(self, params: dict):
         self.params = params
 
     def describe(self) -> dict:
         return {}
+
+    def diverges_on(self) -> dt.date | None:
+        """The first date on which this policy's orders can differ from `hold`'s (None: never).
+        Up to the day before, a run under it is the `hold` run of the same seed (KurskModel.fork)."""
+        return None
 
     def reinforce_east(self, model: KurskModel) -> bool:
         """Whether reserve brigades and replacements go east (True) or into Kursk (False) today."""
@@ -124,6 +130,7 @@ class Withdraw(Policy):
     """
 
     name = "withdraw"
+    parameters = ("withdraw_date", "withdraw_fraction", "refit_days")
 
     def __init__(self, params: dict):
         super().__init__(params)
@@ -133,6 +140,9 @@ class Withdraw(Policy):
 
     def describe(self) -> dict:
         return {"withdraw_date": self.date.isoformat(), "withdraw_fraction": self.fraction}
+
+    def diverges_on(self) -> dt.date:
+        return self.date           # before it, orders and reserves go exactly as under hold
 
     def reinforce_east(self, model: KurskModel) -> bool:
         return model.date >= self.date

@@ -71,7 +71,23 @@ def load(folder: Path):
     except (OSError, ValueError, pa.ArrowException) as exc:     # ValueError includes bad JSON
         raise ScenarioError(folder, "<results>", f"unreadable ({exc}); rebuild them with "
                             "`python -m sim batch ... --resume`") from None
-    return summary, manifest
+    return complete_pairs(summary, manifest["policies"]), manifest
+
+
+def complete_pairs(summary: dict, labels: list[str]) -> dict:
+    """The rows of replications that finished under every policy (at their design point): a run
+    that failed takes its replication out of every paired comparison."""
+    n = len(summary["policy"])
+    errors = summary.get("error", [None] * n)
+    points = summary.get("point", [None] * n)
+    ok: dict[tuple, set] = {}
+    for i in range(n):
+        if errors[i] is None:
+            ok.setdefault((points[i], summary["replication"][i]), set()).add(summary["policy"][i])
+    keep = [i for i in range(n) if len(ok.get((points[i], summary["replication"][i]), ())) == len(labels)]
+    if len(keep) == n:
+        return summary
+    return {column: [values[i] for i in keep] for column, values in summary.items()}
 
 
 def by_policy(summary: dict, column: str, labels: list[str]) -> dict[str, np.ndarray]:
@@ -85,10 +101,14 @@ def by_policy(summary: dict, column: str, labels: list[str]) -> dict[str, np.nda
     return out
 
 
-def write_report(folder: Path) -> Report:
-    """Compute the statistics and write report.md with its plots into `folder`."""
+def write_report(folder: Path, decision_map: tuple[str, str] | None = None) -> Report:
+    """Compute the statistics and write report.md with its plots into `folder` (a batch's or a
+    sweep's; `decision_map` names the two factors of a sweep's decision map)."""
     folder = Path(folder)
     summary, manifest = load(folder)
+    if "design" in manifest:
+        from .sweep_report import write_sweep_report
+        return write_sweep_report(folder, summary, manifest, decision_map)
     labels = manifest["policies"]
     others = [p for p in labels if p != BASELINE]
     n = len(by_policy(summary, "ua_losses", [BASELINE])[BASELINE])
@@ -97,6 +117,9 @@ def write_report(folder: Path) -> Report:
              f"{manifest['runs']} runs: {len(labels)} policies × {n} replications, root seed "
              f"{manifest['root_seed']}, common random numbers (each replication's seed is shared by all policies). "
              f"Built from `summary.parquet` and `timeseries.parquet` by `python -m sim report`.", ""]
+    if manifest.get("failed"):
+        lines += [f"{len(manifest['failed'])} runs failed (DIR/failed/ holds their errors); their replications "
+                  f"are left out of every comparison, leaving {n} complete.", ""]
 
     lines += ["## Outcomes per policy", "", "| metric | policy | mean | median | 5% | 95% |", "|---|---|---:|---:|---:|---:|"]
     for m in METRICS:

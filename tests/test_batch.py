@@ -14,6 +14,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from sim import COLUMNS as COLUMN_NAMES
 from sim.batch import SHARDS, run_batch
 from sim.experiment import load_experiment
 from sim.scenario import ScenarioError
@@ -89,6 +90,53 @@ def test_common_random_numbers_hold_and_withdraw_agree_until_the_decision(tmp_pa
     assert len(hold) > 100 and hold.equals(withdraw)
     after = ts[ts.date == "2025-04-30"]
     assert after[after.policy == "hold"].ua_losses.tolist() != after[after.policy != "hold"].ua_losses.tolist()
+
+
+FORKING = """\
+name = "forking"
+scenario = "{scenario}"
+replications = {reps}
+seed = 7
+
+[[policies]]
+name = "hold"
+
+[[policies]]
+name = "withdraw"
+label = "late"
+withdraw_date = 2025-01-15
+
+[[policies]]
+name = "withdraw"
+label = "early"
+withdraw_date = 2024-08-25
+
+[[policies]]
+name = "withdraw"
+label = "other_drones"
+withdraw_date = 2025-01-15
+drone_range_km = 15.0
+"""
+
+
+def test_policies_forked_from_the_hold_run_equal_separate_runs(tmp_path):
+    """A batch simulates the days a policy shares with hold once and forks (KurskModel.fork); the
+    results must be those of running each policy on its own, record for record."""
+    from sim import KurskModel
+    from sim.batch import _fork_date, run_seed
+
+    exp = load_experiment(write_experiment(tmp_path, FORKING, reps=2))
+    # late forks; early diverges too soon to pay; other_drones changes more than its own parameters.
+    assert [_fork_date(exp, label, None) for label in ("late", "early", "other_drones")] == \
+        [exp.scenario("late").params["withdraw_date"], None, None]
+    run_batch(exp, tmp_path / "out", workers=1, progress=False)
+    ts = pq.read_table(tmp_path / "out" / "timeseries.parquet").to_pydict()
+    for p in exp.policies:
+        for rep in range(2):
+            alone = KurskModel(exp.scenario(p.label), p.name, run_seed(exp, rep)).run().records
+            rows = [i for i, (pol, r) in enumerate(zip(ts["policy"], ts["replication"])) if pol == p.label and r == rep]
+            stored = [tuple(ts[c][i] for c in COLUMN_NAMES) for i in rows]
+            assert stored == [tuple(rec) for rec in alone], (p.label, rep)
 
 
 def test_results_are_byte_identical_on_one_or_two_workers(tmp_path):

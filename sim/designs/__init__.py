@@ -1,0 +1,1 @@
+"""Bundled experimental-design tables read by `sim.design` (no code of its own)."""
