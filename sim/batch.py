@@ -302,49 +302,73 @@ def run_batch(study: Study, out: Path, replications: int | None = None, workers:
     return compact(study, out, runs, started, workers)
 
 
+CHUNK_RUNS = 16     # runs per submitted task: ~0.7 s of work, so a cluster's scheduler (~8 ms a
+                    # task on this machine) costs ~1%, and the last chunk leaves a short tail
+
+
+def run_chunk(path: str, fingerprint: str, code: str, tasks: tuple[Task, ...], out: str) -> list[str | None]:
+    """Run `tasks` one after another in one submitted task; per task None, or the error it raised
+    (so one failing replication does not cost its neighbours in the chunk their results)."""
+    errors = []
+    for task in tasks:
+        try:
+            run_replication(path, fingerprint, code, task, out)
+            errors.append(None)
+        except ScenarioError:
+            raise                                # the study changed under the batch: stop
+        except Exception as exc:                 # noqa: BLE001 - reported to the driver, which retries
+            errors.append(f"{type(exc).__name__}: {exc}")
+    return errors
+
+
 def _execute(pools, own: bool, study: Study, out: Path, todo: list[Task], total: int, progress: bool) -> None:
-    """Run `todo` on executors from `pools()`. A task that raises is tried again, up to ATTEMPTS
-    times, then its runs are recorded in DIR/failed/ with the error: one bad run (or a dead
-    worker) never takes the batch down. A local pool broken by a dead worker is replaced; the
-    tasks it lost go again."""
+    """Run `todo` on executors from `pools()`, in chunks of about CHUNK_RUNS runs. A task that
+    raises is tried again, up to ATTEMPTS times, then its runs are recorded in DIR/failed/ with the
+    error: one bad run (or a dead worker) never takes the batch down. A local pool broken by a dead
+    worker is replaced; the tasks it lost go again."""
     from tqdm import tqdm
 
     path, code = str(study.path.resolve()), code_identity()
+    size = max(1, CHUNK_RUNS // len(study.policies))
     attempts = {task: 0 for task in todo}
     pending = list(todo)
     with tqdm(total=total, initial=total - sum(len(t.labels) for t in todo), unit="run",
               disable=not progress, desc=study.name, smoothing=0.05) as bar:
         while pending:
             pool = pools()
-            futures = {pool.submit(run_replication, path, study.fingerprint, code, task, str(out)): task
-                       for task in pending}
+            chunks = [tuple(pending[i:i + size]) for i in range(0, len(pending), size)]
+            futures = {pool.submit(run_chunk, path, study.fingerprint, code, chunk, str(out)): chunk
+                       for chunk in chunks}
             pending = []
             try:
                 for future in as_completed(futures):
-                    task = futures[future]
+                    chunk = futures[future]
                     try:
-                        future.result()
+                        errors = future.result()
                     except ScenarioError:
                         raise                    # the study changed under us: stop, finished shards stay
-                    except Exception as exc:     # noqa: BLE001 - any failure of a task is that task's
-                        attempts[task] += 1
-                        if attempts[task] < ATTEMPTS:
-                            pending.append(task)
-                            continue
-                        shards = finished(out)
-                        for label in task.labels:
-                            if task.run(label).run_id not in shards:
-                                record_failure(out, task.run(label), exc, attempts[task])
-                    bar.update(len(task.labels))
+                    except Exception as exc:     # noqa: BLE001 - a dead worker or pool: the chunk goes again
+                        errors = [f"{type(exc).__name__}: {exc}"] * len(chunk)
+                    for task, error in zip(chunk, errors):
+                        if error is not None:
+                            attempts[task] += 1
+                            if attempts[task] < ATTEMPTS:
+                                pending.append(task)
+                                continue
+                            shards = finished(out)
+                            for label in task.labels:
+                                if task.run(label).run_id not in shards:
+                                    record_failure(out, task.run(label), error, attempts[task])
+                        bar.update(len(task.labels))
             finally:
                 if own:
                     pool.shutdown(cancel_futures=True)
 
 
-def record_failure(out: Path, run: Run, exc: BaseException, attempts: int) -> None:
+def record_failure(out: Path, run: Run, error: str, attempts: int) -> None:
     """Write DIR/failed/<run id>.json: the run, its error and how often it was tried."""
     record = {"run_id": run.run_id, "policy": run.label, "replication": run.replication, "point": run.point,
-              "error": f"{type(exc).__name__}: {exc}", "attempts": attempts}
+              "error": error, "attempts": attempts}
     target = out / FAILED / f"{run.run_id}.json"
     target.parent.mkdir(exist_ok=True)
     atomic_write(target, lambda tmp: Path(tmp).write_text(json.dumps(record, indent=2) + "\n"))

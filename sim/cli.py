@@ -1,4 +1,4 @@
-"""Command line: `python -m sim run|check ...` (also installed as `kursk-sim`).
+"""Command line: `python -m sim run|check|batch|sweep|report|jobscript|viz ...` (also `kursk-sim`).
 
 Bad input ends with one line on stderr naming the file, the field and what is allowed, and exit
 code 2; never a traceback.
@@ -54,7 +54,14 @@ def cmd_run(args) -> int:
 
 def cmd_check(args) -> int:
     from .experiment import is_experiment_file, load_experiment
+    from .sweep import is_sweep_file, load_sweep
 
+    if is_sweep_file(args.file):
+        sweep = load_sweep(args.file)
+        print(f"{args.file}: ok: sweep {sweep.name!r}, {sweep.kind} design, {len(sweep.points)} design points over "
+              f"{len(sweep.factors)} factors ({', '.join(f.name for f in sweep.factors)}), "
+              f"{len(sweep.policies)} policies, {sweep.replications} replications per point")
+        return 0
     if is_experiment_file(args.file):
         exp = load_experiment(args.file)
         print(f"{args.file}: ok: experiment {exp.name!r}, {len(exp.policies)} policies "
@@ -88,13 +95,97 @@ def cmd_batch(args) -> int:
     return 0
 
 
+def _shard(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    i, sep, n = text.partition("/")
+    if not (sep and i.isdigit() and n.isdigit() and 1 <= int(i) <= int(n)):
+        raise ScenarioError("--shard", text, "must be I/N with 1 <= I <= N, e.g. 3/16")
+    return int(i), int(n)
+
+
+def cmd_sweep(args) -> int:
+    for flag, value in (("--runs", args.runs), ("--workers", args.workers)):
+        if value is not None and value < 1:
+            raise ScenarioError(flag, str(value), "must be a whole number >= 1")
+    chosen = [flag for flag, on in (("--workers", args.workers is not None), ("--scheduler", args.scheduler),
+                                    ("--cluster", args.cluster)) if on]
+    if len(chosen) > 1:
+        raise ScenarioError("command line", chosen[1], f"choose one of --workers, --scheduler and --cluster, "
+                            f"not {' and '.join(chosen)}")
+    shard = _shard(args.shard)
+    if not (args.scheduler or args.cluster) and args.workers != 1:
+        from .executors import start_forkserver
+        start_forkserver()
+    from contextlib import nullcontext
+
+    from .batch import run_batch
+    from .executors import dask_executor, jobqueue_executor
+    from .sweep import load_sweep
+
+    sweep = load_sweep(args.sweep)
+    decision_map = _factor_pair(args.map)
+    if decision_map and not set(decision_map) <= {f.name for f in sweep.factors}:
+        raise ScenarioError("--map", args.map, f"must name two factors of the sweep: "
+                            f"{', '.join(f.name for f in sweep.factors)}")
+    if args.cluster and sweep.cluster is None:
+        raise ScenarioError(args.sweep, "cluster", "--cluster needs a [cluster] table in the sweep file")
+    out = Path(args.out) if args.out else Path("results") / sweep.name
+    executor = (dask_executor(args.scheduler) if args.scheduler else
+                jobqueue_executor(sweep.cluster) if args.cluster else nullcontext(None))
+    with executor as pool:
+        manifest = run_batch(sweep, out, args.runs, args.workers, args.resume, executor=pool, shard=shard)
+    if manifest is None:
+        print(f"shard {shard[0]}/{shard[1]} done: its runs are in {out / 'shards'}; run without --shard "
+              f"(with --resume) to compact")
+        return 0
+    from .report import write_report
+
+    report = write_report(out, decision_map=decision_map)
+    print(report.table)
+    failed = f", {len(manifest['failed'])} failed (see {out / 'failed'})" if manifest.get("failed") else ""
+    print(f"{manifest['runs']} runs{failed} in {manifest['wall_time_s']:.1f} s; report: {out / 'report.md'}")
+    return 0
+
+
+def _factor_pair(text: str | None) -> tuple[str, str] | None:
+    if text is None:
+        return None
+    pair = tuple(x.strip() for x in text.split(","))
+    if len(pair) != 2 or not all(pair):
+        raise ScenarioError("--map", text, "must name two factors, e.g. --map withdraw_date,ua_troops_kursk")
+    return pair
+
+
+def cmd_jobscript(args) -> int:
+    from .cluster import jobqueue_cluster, sbatch_array_script
+    from .sweep import load_sweep
+
+    sweep = load_sweep(args.sweep)
+    out = args.out or str(Path("results") / sweep.name)
+    if args.dask:
+        if sweep.cluster is None:
+            raise ScenarioError(args.sweep, "cluster", "--dask needs a [cluster] table in the sweep file")
+        with jobqueue_cluster(sweep.cluster) as jobs:
+            print(jobs.job_script())
+        return 0
+    print(sbatch_array_script(args.sweep, args.array, out, sweep.cluster))
+    return 0
+
+
 def cmd_report(args) -> int:
     from .report import write_report
 
-    report = write_report(Path(args.folder))
+    report = write_report(Path(args.folder), decision_map=_factor_pair(args.map))
     print(report.table)
     print(f"report: {Path(args.folder) / 'report.md'}")
     return 0
+
+
+def cmd_viz(args) -> int:
+    from .viz.server import serve
+
+    return serve(args.scenario, args.host, args.port, args.open)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -124,9 +215,42 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--resume", action="store_true", help="complete a batch whose folder holds part of it")
     batch.set_defaults(func=cmd_batch)
 
+    sweep = sub.add_parser("sweep", help="parameter sweep: an experiment at every point of a design")
+    sweep.add_argument("sweep", help="sweep file, e.g. experiments/sweep_withdraw_date.toml")
+    sweep.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
+    sweep.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on the workers of a running Dask scheduler")
+    sweep.add_argument("--cluster", action="store_true",
+                       help="start the file's [cluster] (dask_jobqueue SLURM or PBS) and run on it")
+    sweep.add_argument("--shard", metavar="I/N", help="run only the I-th of N slices (a job-array task); no compaction")
+    sweep.add_argument("--runs", type=int, help="replications per design point (overrides [design])")
+    sweep.add_argument("--out", help="results folder (default results/<sweep name>)")
+    sweep.add_argument("--resume", action="store_true", help="complete a sweep whose folder holds part of it")
+    sweep.add_argument("--map", metavar="A,B", help="the two factors of the decision map (default: the two that matter most)")
+    sweep.set_defaults(func=cmd_sweep)
+
+    jobscript = sub.add_parser("jobscript", help="print a SLURM job-array script (or a dask_jobqueue job script) for a sweep")
+    jobscript.add_argument("sweep")
+    jobscript.add_argument("--array", type=int, default=16, help="array tasks, each one shard (default 16)")
+    jobscript.add_argument("--out", help="results folder on shared storage (default results/<sweep name>)")
+    jobscript.add_argument("--dask", action="store_true", help="print the dask_jobqueue job script of [cluster] instead")
+    jobscript.set_defaults(func=cmd_jobscript)
+
     report = sub.add_parser("report", help="rebuild the report of a batch from its stored results")
     report.add_argument("folder")
+    report.add_argument("--map", metavar="A,B", help="a sweep's decision map over these two factors")
     report.set_defaults(func=cmd_report)
+
+    from .viz import DEFAULT_SCENARIO
+    from .viz.server import DEFAULT_HOST, DEFAULT_PORT
+
+    viz = sub.add_parser("viz", help="the browser visualiser: step a campaign day by day on a map")
+    viz.add_argument("scenario", nargs="?", default=str(DEFAULT_SCENARIO),
+                     help="scenario file (default configs/kursk_2024.toml)")
+    viz.add_argument("--host", default=DEFAULT_HOST,
+                     help=f"address to listen on (default {DEFAULT_HOST}: this machine only)")
+    viz.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free port)")
+    viz.add_argument("--open", action="store_true", help="open the page in a web browser")
+    viz.set_defaults(func=cmd_viz)
     return parser
 
 

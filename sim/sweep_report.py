@@ -48,10 +48,13 @@ def _numeric(values: list) -> tuple[np.ndarray, bool]:
     return np.array(values, float), False
 
 
-def _show(x: float, is_date: bool) -> str:
+def _show(x, is_date: bool = False) -> str:
+    """A factor's value as a reader wants it: a date, or a number to four significant digits."""
     if is_date:
         return dt.date.fromordinal(int(round(x))).isoformat()
-    return _fmt(x)
+    if isinstance(x, str):
+        return x
+    return f"{x:,.4g}" if abs(x) < 1e4 else f"{x:,.0f}"
 
 
 class _Pairs:
@@ -159,7 +162,7 @@ def _point_table(per_point: list[dict], points: dict, factors: list[str], pairs:
              "|---:|" + "---:|" * len(factors) + "---:|---:|---:|---:|"]
     for row in per_point:
         s, e, k = (row[m.column] for m in SWEEP_METRICS)
-        values = " | ".join(str(points[row["point"]][f]) for f in factors)
+        values = " | ".join(_show(points[row["point"]][f]) for f in factors)
         if s is None:
             lines.append(f"| {row['point']} | {values} | (one replication) | | | |")
             continue
@@ -182,15 +185,18 @@ def _paragraph(label: str, pairs: _Pairs, per_point: list[dict], ranking: list[d
         return text + "No factor has a measurable effect on the difference in soldiers lost."
     f = top["factor"]
     r = top["soldiers"]["prcc"]
-    direction = "later or larger" if r > 0 else "earlier or smaller"
+    direction = ("later" if r > 0 else "earlier") if pairs.is_date[f] else ("larger" if r > 0 else "smaller")
     text += (f"The answer turns most on `{f}` (PRCC {r:+.2f} with the difference in soldiers lost): the "
              f"{direction} `{f}` is, the worse `{label}` does against holding. ")
     x = np.array([pairs.factor[f][pairs.point == row["point"]][0] for row in rows])
     y = np.array([row["ua_soldiers_lost"]["mean_diff"] for row in rows])
     flip = zero_crossing(x, y)
     if flip is not None:
+        below_saves = float(np.mean(y[x <= flip])) < 0 if (x <= flip).any() else False
+        low, high = ("before", "after") if pairs.is_date[f] else ("below", "above")
+        sides = (low, high) if below_saves else (high, low)
         text += (f"Averaged over the other factors, the difference changes sign near `{f}` = "
-                 f"{_show(flip, pairs.is_date[f])}: on one side withdrawing saves soldiers, on the other it costs them.")
+                 f"{_show(flip, pairs.is_date[f])}: {sides[0]} it `{label}` saves soldiers, {sides[1]} it costs them.")
     else:
         sign = "fewer" if np.mean(y) < 0 else "more"
         text += f"Over the range swept, a straight line through the points keeps one sign: `{label}` loses {sign} soldiers throughout."
@@ -214,7 +220,7 @@ def _decision_map(path: Path, pairs: _Pairs, chosen: tuple[str, str], label: str
     ib, ticks_b = _bins(pairs.factor[fb], pairs.is_date[fb])
     shape = (len(ticks_b), len(ticks_a))
     soldiers, east, kursk = (pairs.diff(m.column) for m in SWEEP_METRICS)
-    panels = [("P(withdraw loses fewer soldiers)", soldiers < 0, "RdYlGn", (0.0, 1.0)),
+    panels = [("P(policy loses fewer soldiers)", soldiers < 0, "RdYlGn", (0.0, 1.0)),
               ("Δ Ukrainian soldiers lost (policy − hold)", soldiers, "RdYlGn_r", None),
               ("Δ Russian gains in the east, km² (policy − hold)", east, "RdYlGn_r", None),
               ("Δ Kursk ground held, km² (policy − hold)", kursk, "RdYlGn", None)]

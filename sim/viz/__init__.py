@@ -1,0 +1,15 @@
+"""The browser visualiser: `python -m sim viz` (a Mesa SolaraViz page served by Solara).
+
+The page steps one campaign day by day on a map drawn from the nodes' lat/lon, with live plots of
+the held area, the losses and the eastern gains, and the state of any node or unit on demand.
+
+Modules: `campaign` (the model as the page builds it, and the sliders), `mapview` (the map),
+`plots` (the live plots), `details` (a node's or unit's state), `app` (the Solara page) and `server`
+(starting Solara). Only `app` and `server` import Solara: the drawing can be used and measured
+without it (bench/bench_viz.py).
+"""
+
+from pathlib import Path
+
+# The scenario the page opens when none is given: the repository's own (an editable install).
+DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "configs" / "kursk_2024.toml"

@@ -1,0 +1,209 @@
+"""Live plots of the campaign so far, against the reported course where there is one.
+
+Four panels over the whole horizon: the Ukrainian-held area in Kursk, the losses of each side, the
+Russian gains in the east, and the forces in the theatre. The axes, the reported points and the
+reference pace never change during a run: they are drawn once into a background and each day only
+the model's lines are drawn over it (as for the map; the costs are in bench/viz.md). The date axis
+always spans the whole campaign, so that a line grows from left to right and nothing rescales.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import datetime as dt
+from pathlib import Path
+
+import matplotlib.dates as mdates
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from ..model import COLUMNS
+from ..scenario import Scenario
+from .mapview import png_bytes
+
+RECORD_CSV = Path(__file__).resolve().parents[2] / "data" / "kursk-record.csv"
+SIDE_COLOUR = {"UA": "#1346a8", "RU": "#b0161e", "NK": "#7b1fa2"}
+SECOND = (0, (2, 1.5))      # dashes of a panel's second Ukrainian line (captured, sent east)
+PACE = (0, (4, 2))
+REPORTED = {"marker": "o", "ls": "none", "ms": 5, "mfc": "white", "mew": 1.5, "zorder": 4}
+HEADROOM = 1.1              # room above the highest value
+# Lowest y-limit of a panel: the default campaign's losses end near 10,000, so that a run rescales
+# the panel (which redraws it: bench/viz.md) once near its end, or a few times if much bloodier.
+MIN_CEILING = {"losses": 10_000}
+
+# panel -> (title, unit, [(column, colour, dashes)])
+PANELS = {
+    "area": ("Ukrainian-held area in Kursk", "km²", [("ua_kursk_area_km2", SIDE_COLOUR["UA"], "solid")]),
+    "losses": ("Killed and wounded, and Ukrainians captured", "personnel", [
+        ("ua_losses", SIDE_COLOUR["UA"], "solid"), ("ru_losses", SIDE_COLOUR["RU"], "solid"),
+        ("nk_losses", SIDE_COLOUR["NK"], "solid"), ("ua_captured", SIDE_COLOUR["UA"], SECOND)]),
+    "east": ("Russian gains in the east since the start", "km²", [("ru_east_gain_km2", SIDE_COLOUR["RU"], "solid")]),
+    "forces": ("Personnel in Kursk, and Ukrainians sent east", "personnel", [
+        ("ua_personnel_kursk", SIDE_COLOUR["UA"], "solid"), ("ru_personnel_kursk", SIDE_COLOUR["RU"], "solid"),
+        ("nk_personnel_kursk", SIDE_COLOUR["NK"], "solid"), ("ua_personnel_east", SIDE_COLOUR["UA"], SECOND)]),
+}
+# reported metric (data/kursk-record.csv) -> (panel, colour); the reported Russian strength
+# includes the North Koreans (NYT), so it reads against the sum of the two lines
+REPORTED_POINTS = {
+    "ua_kursk_area_km2": ("area", SIDE_COLOUR["UA"]),
+    "nk_losses": ("losses", SIDE_COLOUR["NK"]),
+    "ru_troops_kursk": ("forces", SIDE_COLOUR["RU"]),
+    "nk_troops_deployed": ("forces", SIDE_COLOUR["NK"]),
+}
+
+
+def reported_course(path: Path = RECORD_CSV) -> list[tuple[dt.date, str, float]]:
+    """(date, metric, value) rows of the reported course; none if the file is not there (an
+    installed package without the repository's data still shows the model)."""
+    if not path.exists():
+        return []
+    with open(path, newline="", encoding="utf-8") as fh:
+        return [(dt.date.fromisoformat(r["date"]), r["metric"], float(r["value"])) for r in csv.DictReader(fh)]
+
+
+def reported_east_pace(scenario: Scenario) -> tuple[list[dt.date], list[float]]:
+    """Cumulative Russian gain in the east at the scenario's monthly rates, pro rata by day: what
+    `hold` gives on average, since the model scales these rates by the forces in each sector."""
+    dates, total, gains = [scenario.start], 0.0, [0.0]
+    day = scenario.start
+    while day < scenario.end:
+        day += dt.timedelta(days=1)
+        total += scenario.east_monthly_gain[(day.year, day.month)] / calendar.monthrange(day.year, day.month)[1]
+        dates.append(day)
+        gains.append(total)
+    return dates, gains
+
+
+class PlotsView:
+    """The live plots of one scenario. `render(model)` returns them as PNG bytes."""
+
+    def __init__(self, scenario: Scenario, width_in: float = 6.6, height_in: float = 4.3, dpi: int = 100):
+        self.scenario = scenario
+        self.fig = Figure(figsize=(width_in, height_in), dpi=dpi)
+        self.canvas = FigureCanvasAgg(self.fig)
+        axes = self.fig.subplots(2, 2, sharex=True)
+        self.fig.subplots_adjust(left=0.08, right=0.985, top=0.83, bottom=0.07, hspace=0.3, wspace=0.2)
+        self.axes = dict(zip(PANELS, axes.flat))
+        self.start = np.datetime64(scenario.start, "D")
+        self.lines: dict[str, list] = {}
+        for name, (title, unit, series) in PANELS.items():
+            ax = self.axes[name]
+            ax.set_title(f"{title}, {unit}", fontsize=7.5, loc="left", pad=3)
+            ax.tick_params(labelsize=6.5, length=2, pad=1.5)
+            ax.grid(alpha=0.3, lw=0.5)
+            ax.set_xlim(scenario.start, scenario.end)
+            ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(9, 11, 1, 3)))
+            ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %y"))
+            ax.yaxis.set_major_formatter(lambda v, _: f"{v / 1000:g}k" if abs(v) >= 1000 else f"{v:g}")
+            self.lines[name] = [(column, ax.plot([], [], color=colour, ls=dashes, lw=1.5, animated=True)[0])
+                                for column, colour, dashes in series]
+        self.reference_top = self._draw_reference()
+        self._legend()
+        self.ceiling = {name: 0.0 for name in PANELS}    # the y-limit each panel shows now
+        self.background = None
+        self.panel_box: dict[str, tuple[int, int, int, int]] = {}
+
+    def _draw_reference(self) -> dict[str, float]:
+        """The reported points and the reference pace, what the model's lines are read against;
+        returns the highest reference value per panel."""
+        ax = self.axes
+        top = {name: 0.0 for name in PANELS}
+        dates, gains = reported_east_pace(self.scenario)
+        ax["east"].plot(dates, gains, color="0.45", lw=1.2, ls=PACE)
+        top["east"] = max(top["east"], max(gains))
+        course = reported_course()
+        for metric, (panel, colour) in REPORTED_POINTS.items():
+            points = [(d, v) for d, m, v in course if m == metric
+                      and self.scenario.start - dt.timedelta(days=10) <= d <= self.scenario.end]
+            if points:
+                d, v = zip(*points)
+                ax[panel].plot(d, v, mec=colour, **REPORTED)
+                top[panel] = max(top[panel], max(v))
+        return top
+
+    def _legend(self) -> None:
+        """One legend for the four panels, above them: the colours mean the same side everywhere.
+        (Outside the panels, it need not be redrawn when a panel is.)"""
+        def line(colour, dashes="solid", **kw):
+            return Line2D([], [], color=colour, ls=dashes, lw=1.5, **kw)
+        entries = [
+            (line(SIDE_COLOUR["UA"]), "Ukrainian"), (line(SIDE_COLOUR["RU"]), "Russian"),
+            (line(SIDE_COLOUR["NK"]), "North Korean"),
+            (line(SIDE_COLOUR["UA"], SECOND), "Ukrainians captured / sent east"),
+            (Line2D([], [], mec="0.3", **REPORTED), "reported (data/kursk-record.csv)"),
+            (line("0.45", PACE), "reported monthly pace in the east, pro rata (Sep, Jan–Apr: assumption)"),
+        ]
+        self.fig.legend([h for h, _ in entries], [t for _, t in entries], loc="upper center", ncol=3,
+                        bbox_to_anchor=(0.5, 0.995), fontsize=6.6, frameon=False, handlelength=2.0,
+                        columnspacing=1.2, labelspacing=0.3)
+
+    # --- today ------------------------------------------------------------------------------
+    def render(self, model) -> bytes:
+        self.update(model)
+        return self.png()
+
+    def update(self, model) -> None:
+        """Set the model's lines and draw them over the background. A panel whose line outgrows it
+        gets a higher y-limit (about doubling, so rarely) and only that panel is drawn again:
+        redrawing the whole figure costs more than a day's budget (bench/viz.md). A new model
+        (day 0) starts every panel at its lowest limit again."""
+        records = model.records
+        days = self.start + np.array([r[0] for r in records], dtype="timedelta64[D]")
+        changed = []
+        for name, pairs in self.lines.items():
+            top = self.reference_top[name]
+            for column, line in pairs:
+                k = COLUMNS.index(column)
+                y = np.array([r[k] for r in records], dtype=float)
+                line.set_data(days, y)
+                top = max(top, float(y.max()) if len(y) else 0.0)
+            ceiling = max(MIN_CEILING.get(name, 1.0), _nice_ceiling(top * HEADROOM))
+            if ceiling > self.ceiling[name] or (model.day == 0 and ceiling != self.ceiling[name]):
+                self.ceiling[name] = ceiling
+                self.axes[name].set_ylim(0, ceiling)
+                changed.append(name)
+        if self.background is None:
+            self.canvas.draw()
+            self._measure_panels()
+        else:
+            self.canvas.restore_region(self.background)
+            for name in changed:
+                self._redraw_panel(name)
+        if changed:
+            self.background = self.canvas.copy_from_bbox(self.fig.bbox)
+        for pairs in self.lines.values():
+            for _, line in pairs:
+                self.fig.draw_artist(line)
+
+    def _measure_panels(self) -> None:
+        """Each panel's pixel box, with its title and tick labels and room for longer ones."""
+        renderer = self.canvas.get_renderer()
+        height = self.canvas.get_width_height()[1]
+        for name, ax in self.axes.items():
+            box = ax.get_tightbbox(renderer)
+            self.panel_box[name] = (max(0, int(box.x0) - 10), int(box.x1) + 2,
+                                    max(0, height - int(box.y1) - 2), height - int(box.y0) + 2)
+
+    def _redraw_panel(self, name: str) -> None:
+        """Blank one panel's box and draw the panel again (its lines are drawn after, as every day)."""
+        x0, x1, y0, y1 = self.panel_box[name]
+        np.asarray(self.canvas.buffer_rgba())[y0:y1, x0:x1] = 255
+        self.axes[name].draw(self.canvas.get_renderer())
+
+    def png(self) -> bytes:
+        return png_bytes(np.asarray(self.canvas.buffer_rgba()))
+
+
+def _nice_ceiling(value: float) -> float:
+    """The next of 1, 2, 5 × 10^k at or above `value` (at least 1): the limit at least doubles when
+    it grows, so that a run rescales a panel at most once or twice."""
+    if value <= 1.0:
+        return 1.0
+    k = 10.0 ** np.floor(np.log10(value))
+    for step in (1.0, 2.0, 5.0, 10.0):
+        if value <= step * k:
+            return step * k
+    return 10.0 * k
