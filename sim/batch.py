@@ -181,16 +181,20 @@ def _fork_date(study: Study, label: str, point: int | None) -> dt.date | None:
     return _FORK_DATES[key]
 
 
-def _write_shard(study: Study, run: Run, model: KurskModel, out: str) -> str:
-    row = summary_row(study, run, model)
-    table = timeseries_table(model.records)
+def run_table(run: Run, records: list[tuple]) -> pa.Table:
+    """A run's daily rows as stored: who the run is, then the daily record."""
+    table = timeseries_table(records)
     n = table.num_rows
     table = table.add_column(0, "replication", pa.array([run.replication] * n, pa.int32()))
     table = table.add_column(0, "policy", pa.array([run.label] * n, pa.string()))
     if run.point is not None:
         table = table.add_column(0, "point", pa.array([run.point] * n, pa.int32()))
-    table = table.add_column(0, "run_id", pa.array([run.run_id] * n, pa.string()))
-    table = table.replace_schema_metadata({"summary": json.dumps(row)})
+    return table.add_column(0, "run_id", pa.array([run.run_id] * n, pa.string()))
+
+
+def _write_shard(study: Study, run: Run, model: KurskModel, out: str) -> str:
+    row = summary_row(study, run, model)
+    table = run_table(run, model.records).replace_schema_metadata({"summary": json.dumps(row)})
     shard = Path(out) / SHARDS / f"{run.run_id}.arrow"
 
     def write(tmp):
@@ -215,6 +219,12 @@ def tasks_of(runs: list[Run]) -> list[Task]:
     for r in runs:
         grouped.setdefault((r.point, r.replication), []).append(r.label)
     return [Task(point, rep, tuple(labels)) for (point, rep), labels in grouped.items()]
+
+
+def held_replications(out: Path) -> int:
+    """How many replications the folder's finished or failed runs span (0 if none)."""
+    names = [p.stem for p in (out / SHARDS).glob("*.arrow")] + [p.stem for p in (out / FAILED).glob("*.json")]
+    return 1 + max((int(n.rsplit("__r", 1)[1]) for n in names), default=-1)
 
 
 def finished(out: Path) -> set[str]:
@@ -250,8 +260,12 @@ def claim_folder(study: Study, out: Path, resume: bool) -> None:
             raise ScenarioError(out, "--out", f"already holds results of {study.name!r}; pass --resume "
                                 "to complete them, or choose another folder")
         return
-    if out.exists() and any(p.name != IDENTITY for p in out.iterdir()) and not (out / SHARDS).is_dir():
-        raise ScenarioError(out, "--out", "is not empty and holds no batch; choose another folder")
+    # Shards of one study may claim the folder at once: another's shards, failures and half-written
+    # (hidden) temporary files are no reason to refuse.
+    foreign = [p.name for p in out.iterdir() if p.name not in (IDENTITY, SHARDS, FAILED)
+               and not p.name.startswith(".")] if out.exists() else []
+    if foreign:
+        raise ScenarioError(out, "--out", f"is not empty and holds no batch ({foreign[0]}); choose another folder")
     out.mkdir(parents=True, exist_ok=True)
     atomic_write(identity_file, lambda tmp: Path(tmp).write_text(json.dumps(identity, indent=2) + "\n"))
 
@@ -276,8 +290,9 @@ def run_batch(study: Study, out: Path, replications: int | None = None, workers:
     """
     started = time.time()
     out = Path(out)
-    replications = replications or study.replications
     claim_folder(study, out, resume or shard is not None)
+    # A folder never shrinks: resuming a batch that was run with more replications keeps them all.
+    replications = max(replications or study.replications, held_replications(out))
     runs = planned_runs(study, replications)
     tasks = tasks_of(runs)
     mine = tasks if shard is None else tasks[shard[0] - 1::shard[1]]
@@ -322,47 +337,78 @@ def run_chunk(path: str, fingerprint: str, code: str, tasks: tuple[Task, ...], o
 
 
 def _execute(pools, own: bool, study: Study, out: Path, todo: list[Task], total: int, progress: bool) -> None:
-    """Run `todo` on executors from `pools()`, in chunks of about CHUNK_RUNS runs. A task that
-    raises is tried again, up to ATTEMPTS times, then its runs are recorded in DIR/failed/ with the
-    error: one bad run (or a dead worker) never takes the batch down. A local pool broken by a dead
-    worker is replaced; the tasks it lost go again."""
+    """Run `todo` on executors from `pools()`, in chunks of about CHUNK_RUNS runs.
+
+    A task that raises is tried again, up to ATTEMPTS times, then its runs are recorded in
+    DIR/failed/ with the error: one bad run never takes the batch down. When a chunk's worker dies
+    (the process killed, a crash), which of its tasks was to blame is unknown, and a local pool
+    fails every unfinished chunk with it: those tasks are not charged an attempt but run again one at
+    a time, where a death is the running task's own. A broken local pool is replaced.
+    """
     from tqdm import tqdm
 
     path, code = str(study.path.resolve()), code_identity()
     size = max(1, CHUNK_RUNS // len(study.policies))
     attempts = {task: 0 for task in todo}
-    pending = list(todo)
+    queue, alone = list(todo), []          # tasks to run in chunks; tasks to run one at a time
     with tqdm(total=total, initial=total - sum(len(t.labels) for t in todo), unit="run",
               disable=not progress, desc=study.name, smoothing=0.05) as bar:
-        while pending:
-            pool = pools()
-            chunks = [tuple(pending[i:i + size]) for i in range(0, len(pending), size)]
-            futures = {pool.submit(run_chunk, path, study.fingerprint, code, chunk, str(out)): chunk
-                       for chunk in chunks}
-            pending = []
+
+        def settle(task: Task, error: str | None, again: list) -> None:
+            if error is not None:
+                attempts[task] += 1
+                if attempts[task] < ATTEMPTS:
+                    again.append(task)
+                    return
+                shards = finished(out)
+                for label in task.labels:
+                    if task.run(label).run_id not in shards:
+                        record_failure(out, task.run(label), error, attempts[task])
+            bar.update(len(task.labels))
+
+        def outcome(future, chunk) -> list[str | None] | None:
+            """Per task None or its error; None as a whole if the worker died under the chunk."""
             try:
-                for future in as_completed(futures):
-                    chunk = futures[future]
-                    try:
-                        errors = future.result()
-                    except ScenarioError:
-                        raise                    # the study changed under us: stop, finished shards stay
-                    except Exception as exc:     # noqa: BLE001 - a dead worker or pool: the chunk goes again
-                        errors = [f"{type(exc).__name__}: {exc}"] * len(chunk)
-                    for task, error in zip(chunk, errors):
-                        if error is not None:
-                            attempts[task] += 1
-                            if attempts[task] < ATTEMPTS:
-                                pending.append(task)
-                                continue
-                            shards = finished(out)
-                            for label in task.labels:
-                                if task.run(label).run_id not in shards:
-                                    record_failure(out, task.run(label), error, attempts[task])
-                        bar.update(len(task.labels))
-            finally:
-                if own:
+                return future.result()
+            except ScenarioError:
+                raise                            # the study changed under us: stop, finished shards stay
+            except Exception:                    # noqa: BLE001 - a dead worker, a broken pool, a lost task
+                return None
+
+        pool = pools()
+        try:
+            while queue or alone:
+                died = False
+                if queue:
+                    chunks = [tuple(queue[i:i + size]) for i in range(0, len(queue), size)]
+                    queue, futures = [], {}
+                    for chunk in chunks:
+                        future = pool.submit(run_chunk, path, study.fingerprint, code, chunk, str(out))
+                        futures[future] = chunk
+                        if isinstance(pool, InProcess):
+                            break                # it ran already: settle it (and the bar) before the next
+                    # Chunks not yet submitted (in process, one at a time) wait for the next round.
+                    queue = [t for chunk in chunks[len(futures):] for t in chunk]
+                    for future in as_completed(futures):
+                        chunk = futures[future]
+                        errors = outcome(future, chunk)
+                        if errors is None:
+                            died = True
+                            alone.extend(chunk)
+                            continue
+                        for task, error in zip(chunk, errors):
+                            settle(task, error, queue)
+                else:
+                    task = alone.pop(0)
+                    errors = outcome(pool.submit(run_chunk, path, study.fingerprint, code, (task,), str(out)), (task,))
+                    died = errors is None
+                    settle(task, "the worker running it died (killed, or crashed)" if died else errors[0], alone)
+                if died and own:
                     pool.shutdown(cancel_futures=True)
+                    pool = pools()
+        finally:
+            if own:
+                pool.shutdown(cancel_futures=True)
 
 
 def record_failure(out: Path, run: Run, error: str, attempts: int) -> None:
@@ -409,6 +455,8 @@ def compact(study: Study, out: Path, runs: list[Run], started: float, workers: i
                         writer = pq.ParquetWriter(tmp, merged.schema)
                     writer.write_table(merged)
                     group = []
+            if writer is None:                   # every run failed: an empty table, not an empty file
+                writer = pq.ParquetWriter(tmp, run_table(order[0], []).schema)
         finally:
             if writer is not None:
                 writer.close()

@@ -152,8 +152,8 @@ def _factor_pair(text: str | None) -> tuple[str, str] | None:
     if text is None:
         return None
     pair = tuple(x.strip() for x in text.split(","))
-    if len(pair) != 2 or not all(pair):
-        raise ScenarioError("--map", text, "must name two factors, e.g. --map withdraw_date,ua_troops_kursk")
+    if len(pair) != 2 or not all(pair) or pair[0] == pair[1]:
+        raise ScenarioError("--map", text, "must name two different factors, e.g. --map withdraw_date,ua_troops_kursk")
     return pair
 
 

@@ -55,7 +55,9 @@ def sbatch_array_script(sweep_file: str | Path, tasks: int, out: str | Path, clu
         lines.append(f"#SBATCH --account={cluster['account']}")
     if "queue" in cluster:
         lines.append(f"#SBATCH --partition={cluster['queue']}")
-    lines += [f"#SBATCH --output={shlex.quote(str(Path(out)))}/slurm-%A_%a.log",
+    # The log goes beside the job (in the submit directory), not into --out: SLURM opens it before
+    # the script runs, and a results folder must hold results only.
+    lines += [f"#SBATCH --output=kursk-sweep-{Path(sweep_file).stem}-%A_%a.log",
               "set -euo pipefail",
               f"cd {shlex.quote(str(workdir))}",
               f"mkdir -p {shlex.quote(str(Path(out)))}",

@@ -44,8 +44,8 @@ class InProcess(Executor):
         future = Future()
         try:
             future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:        # noqa: BLE001 - handed to the caller through the future
-            future.set_exception(exc)
+        except Exception as exc:            # noqa: BLE001 - handed to the caller through the future
+            future.set_exception(exc)       # (Ctrl-C is not: it stops the batch at once)
         return future
 
 

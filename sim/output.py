@@ -15,11 +15,15 @@ from .model import COLUMNS, KurskModel
 _TYPES = {"day": pa.int32(), "date": pa.string(), "supply_road_cut": pa.bool_()}
 
 
+def timeseries_schema() -> pa.Schema:
+    """The documented columns of the daily record and their types."""
+    return pa.schema([(name, _TYPES.get(name, pa.float64())) for name in COLUMNS])
+
+
 def timeseries_table(records: list[tuple]) -> pa.Table:
     """The daily records as an Arrow table with the documented columns and types."""
-    columns = list(zip(*records))
-    return pa.table({name: pa.array(col, type=_TYPES.get(name, pa.float64()))
-                     for name, col in zip(COLUMNS, columns)})
+    columns = list(zip(*records)) or [[] for _ in COLUMNS]
+    return pa.table({f.name: pa.array(col, type=f.type) for f, col in zip(timeseries_schema(), columns)})
 
 
 def atomic_write(path: Path, write) -> None:

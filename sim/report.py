@@ -109,9 +109,14 @@ def write_report(folder: Path, decision_map: tuple[str, str] | None = None) -> R
     if "design" in manifest:
         from .sweep_report import write_sweep_report
         return write_sweep_report(folder, summary, manifest, decision_map)
+    if decision_map is not None:
+        raise ScenarioError("--map", ",".join(decision_map), f"{folder} holds a batch; a decision map needs a sweep")
     labels = manifest["policies"]
     others = [p for p in labels if p != BASELINE]
     n = len(by_policy(summary, "ua_losses", [BASELINE])[BASELINE])
+    if n == 0:
+        raise ScenarioError(folder, "summary.parquet", f"no replication finished under every policy "
+                            f"({len(manifest.get('failed', []))} runs failed; their errors are in {folder / 'failed'})")
 
     lines = [f"# {manifest['experiment']}: each policy against `{BASELINE}`", "",
              f"{manifest['runs']} runs: {len(labels)} policies × {n} replications, root seed "

@@ -77,11 +77,12 @@ def prcc(factors: np.ndarray, outcome: np.ndarray, level: float = 0.95) -> list[
     return results
 
 
-def zero_crossing(x: np.ndarray, y: np.ndarray) -> float | None:
+def zero_crossing(x: np.ndarray, y: np.ndarray) -> tuple[float, float] | None:
     """Where a straight line fitted to (x, y) crosses zero, if it does inside the range of x.
 
     Used for "the answer flips near ...": x a factor's values at the design points, y the mean
-    paired difference there. None when the fitted line keeps one sign over the range.
+    paired difference there. Returns (root, slope), or None when the fitted line keeps one sign
+    over the range.
     """
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     if len(x) < 2 or np.ptp(x) == 0:
@@ -90,4 +91,4 @@ def zero_crossing(x: np.ndarray, y: np.ndarray) -> float | None:
     if slope == 0:
         return None
     root = -intercept / slope
-    return float(root) if x.min() <= root <= x.max() else None
+    return (float(root), float(slope)) if x.min() <= root <= x.max() else None

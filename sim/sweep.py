@@ -210,6 +210,15 @@ def _check_cluster(path: Path, cluster) -> dict | None:
         if not isinstance(cluster.get(key), str):
             raise ScenarioError(path, f"cluster.{key}", "must be a string, e.g. memory = \"16GB\", "
                                 "walltime = \"02:00:00\"")
+    for key in ("account", "queue", "python", "local_directory"):
+        if key in cluster and not isinstance(cluster[key], str):
+            raise ScenarioError(path, f"cluster.{key}", f"must be a string, got {cluster[key]!r}")
+    processes = cluster.get("processes", 1)
+    if isinstance(processes, bool) or not isinstance(processes, int) or processes < 1:
+        raise ScenarioError(path, "cluster.processes", f"must be a whole number >= 1, got {processes!r}")
+    extra = cluster.get("job_extra_directives", [])
+    if not isinstance(extra, list) or not all(isinstance(x, str) for x in extra):
+        raise ScenarioError(path, "cluster.job_extra_directives", "must be a list of strings, e.g. [\"--qos=long\"]")
     return dict(cluster)
 
 

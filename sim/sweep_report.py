@@ -110,7 +110,8 @@ def write_sweep_report(folder: Path, summary: dict, manifest: dict,
         lines += [f"## `{label}` against `{BASELINE}`", "", "### In words", "",
                   _paragraph(label, pairs, per_point, ranking, factors), ""]
         lines += _point_table(per_point, points, factors, pairs)
-        lines += ["", f"### Which factors matter (PRCC with the paired difference, {len(pairs.point)} pairs)", "",
+        lines += ["", "### Which factors matter (PRCC with the mean paired difference at each of the "
+                  f"{len(np.unique(pairs.point))} design points)", "",
                   "Partial rank correlation coefficients (Marino et al. 2008): the monotone effect of each "
                   "factor on the difference, the other factors accounted for; 95% interval by Fisher's z. "
                   "Ranked by their effect on soldiers lost.", "",
@@ -147,8 +148,14 @@ def _per_point(pairs: _Pairs) -> list[dict]:
 
 
 def _ranking(pairs: _Pairs, factors: list[str]) -> list[dict]:
-    x = np.column_stack([pairs.factor[f] for f in factors])
-    results = {m.column: prcc(x, pairs.diff(m.column)) for m in SWEEP_METRICS}
+    """PRCC of each factor with the mean paired difference at each design point. Per point, not per
+    replication: the replications of a point share its factor values (and a replication's seed is
+    shared across points), so pairs are not independent observations of the factors' effect."""
+    points = np.unique(pairs.point)
+    first = [int(np.argmax(pairs.point == p)) for p in points]
+    x = np.column_stack([pairs.factor[f][first] for f in factors])
+    results = {m.column: prcc(x, np.array([pairs.diff(m.column)[pairs.point == p].mean() for p in points]))
+               for m in SWEEP_METRICS}
     rows = [{"factor": f, "soldiers": results["ua_soldiers_lost"][j], "east": results["ru_east_gain_km2"][j],
              "kursk": results["ua_kursk_area_mean_km2"][j]} for j, f in enumerate(factors)]
     return sorted(rows, key=lambda r: -abs(r["soldiers"]["prcc"]) if math.isfinite(r["soldiers"]["prcc"]) else 0.0)
@@ -174,6 +181,9 @@ def _point_table(per_point: list[dict], points: dict, factors: list[str], pairs:
 
 def _paragraph(label: str, pairs: _Pairs, per_point: list[dict], ranking: list[dict], factors: list[str]) -> str:
     rows = [r for r in per_point if r["ua_soldiers_lost"] is not None]
+    if len(rows) < 2:
+        return (f"Too few replications for intervals at {len(per_point) - len(rows)} of {len(per_point)} design "
+                "points (each needs at least 2): run the sweep with more replications (--runs).")
     better = sum(1 for r in rows if r["ua_soldiers_lost"]["t_hi"] < 0)
     worse = sum(1 for r in rows if r["ua_soldiers_lost"]["t_lo"] > 0)
     east = sum(1 for r in rows if r["ru_east_gain_km2"]["t_hi"] < 0)
@@ -192,11 +202,12 @@ def _paragraph(label: str, pairs: _Pairs, per_point: list[dict], ranking: list[d
     y = np.array([row["ua_soldiers_lost"]["mean_diff"] for row in rows])
     flip = zero_crossing(x, y)
     if flip is not None:
-        below_saves = float(np.mean(y[x <= flip])) < 0 if (x <= flip).any() else False
+        root, slope = flip
         low, high = ("before", "after") if pairs.is_date[f] else ("below", "above")
-        sides = (low, high) if below_saves else (high, low)
-        text += (f"Averaged over the other factors, the difference changes sign near `{f}` = "
-                 f"{_show(flip, pairs.is_date[f])}: {sides[0]} it `{label}` saves soldiers, {sides[1]} it costs them.")
+        sides = (low, high) if slope > 0 else (high, low)      # rising difference: saves below the root
+        text += (f"Averaged over the other factors (a straight line through the design points), the difference "
+                 f"changes sign near `{f}` = {_show(root, pairs.is_date[f])}: {sides[0]} it `{label}` saves "
+                 f"soldiers, {sides[1]} it costs them.")
     else:
         sign = "fewer" if np.mean(y) < 0 else "more"
         text += f"Over the range swept, a straight line through the points keeps one sign: `{label}` loses {sign} soldiers throughout."

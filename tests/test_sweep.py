@@ -175,6 +175,77 @@ def test_a_run_that_keeps_failing_is_retried_then_recorded_and_the_sweep_complet
     assert "4 runs failed" in report
 
 
+class _AlwaysBroken(KurskModel):
+    def run(self, until=None):
+        raise ValueError("broken everywhere")
+
+
+def test_when_every_run_fails_the_results_are_still_readable_and_the_report_says_so(tmp_path, monkeypatch):
+    import sim.batch
+    from sim.report import write_report
+    from sim.scenario import ScenarioError
+
+    monkeypatch.setattr(sim.batch, "KurskModel", _AlwaysBroken)
+    sweep = load_sweep(write_sweep(tmp_path, points=2, reps=1))
+    manifest = run_batch(sweep, tmp_path / "out", workers=1, progress=False)
+    assert len(manifest["failed"]) == 4
+    assert pq.read_table(tmp_path / "out" / "timeseries.parquet").num_rows == 0     # a table, not a 0-byte file
+    with pytest.raises(ScenarioError, match="no complete replications"):
+        write_report(tmp_path / "out")
+
+
+class _CrashOnReplicationOne(KurskModel):
+    """A model whose replication 1 takes its worker process down with it (a segfault, an OOM kill)."""
+
+    def run(self, until=None):
+        if self.seed_sequence.spawn_key == (1,):
+            os._exit(1)
+        return super().run(until)
+
+
+def test_a_run_that_kills_its_worker_is_isolated_and_only_its_runs_fail(tmp_path, monkeypatch):
+    """A dead worker breaks the whole local pool and every unfinished chunk with it: the innocent
+    tasks must run again unharmed, and only the culprit be recorded as failed."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    import sim.batch
+
+    monkeypatch.setattr(sim.batch, "KurskModel", _CrashOnReplicationOne)
+    # Workers forked from this process carry the patched model (the fork server's would not).
+    monkeypatch.setattr(sim.batch, "local_pool", lambda workers: ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("fork")))
+    sweep = load_sweep(write_sweep(tmp_path, points=3, reps=4))
+    manifest = run_batch(sweep, tmp_path / "out", workers=2, progress=False)
+    assert sorted(manifest["failed"]) == sorted(f"p{p:04d}__{lab}__r000001" for p in range(3)
+                                                for lab in ("hold", "withdraw"))
+    record = json.loads((tmp_path / "out" / FAILED / "p0000__hold__r000001.json").read_text())
+    assert record["attempts"] == 3 and "died" in record["error"]
+    s = pq.read_table(tmp_path / "out" / "summary.parquet").to_pydict()
+    assert sum(e is None for e in s["error"]) == 3 * 3 * 2
+
+
+def test_shards_of_a_job_array_share_the_folder_with_temporary_files(tmp_path):
+    path = write_sweep(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".experiment.json.abc123.tmp").write_text("")    # another task's identity, half written
+    result = cli("sweep", str(path), "--shard", "1/4", "--workers", "1", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("mine")
+    refused = cli("sweep", str(path), "--shard", "1/4", "--out", str(tmp_path / "other"))
+    assert refused.returncode == 2 and "notes.txt" in refused.stderr
+
+
+def test_resume_never_shrinks_a_folder_run_with_more_replications(tmp_path):
+    path = write_sweep(tmp_path, points=2, reps=2)
+    assert cli("sweep", str(path), "--runs", "3", "--workers", "1", "--out", str(tmp_path / "out")).returncode == 0
+    again = cli("sweep", str(path), "--workers", "1", "--out", str(tmp_path / "out"), "--resume")
+    assert again.returncode == 0, again.stderr
+    assert len(pq.read_table(tmp_path / "out" / "summary.parquet").to_pydict()["run_id"]) == 2 * 3 * 2
+
+
 def test_a_local_worker_killed_mid_sweep_is_replaced_and_every_row_arrives(tmp_path):
     import psutil
 
@@ -272,6 +343,7 @@ def test_slurm_job_array_script_is_generated_without_slurm(tmp_path):
     assert f"-m sim sweep {path} --shard \"${{SLURM_ARRAY_TASK_ID}}/12\"" in script
     assert "--out /scratch/kursk/sweep" in script
     subprocess.run(["bash", "-n"], input=script, text=True, check=True)          # valid shell
+    assert "--output=kursk-sweep-sweep-%A_%a.log" in script                      # beside the job, not in --out
 
 
 def test_dask_jobqueue_slurm_script_from_the_cluster_table(tmp_path):
@@ -302,7 +374,7 @@ def test_prcc_finds_a_monotone_effect_and_ignores_noise():
     assert abs(r[2]["prcc"]) < 3 / np.sqrt(200)                   # x2 does not enter: within ~3 s.e. of 0
     assert r[0]["p"] < 1e-10 and r[2]["p"] > 0.001
     assert r[0]["lo"] < r[0]["prcc"] < r[0]["hi"]
-    assert zero_crossing(np.array([0.0, 1, 2, 3]), np.array([-3.0, -1, 1, 3])) == pytest.approx(1.5)
+    assert zero_crossing(np.array([0.0, 1, 2, 3]), np.array([-3.0, -1, 1, 3])) == pytest.approx((1.5, 2.0))
     assert zero_crossing(np.array([0.0, 1, 2]), np.array([1.0, 2, 3])) is None
 
 
