@@ -76,23 +76,26 @@ def DayAtAGlance(model: VizModel, day: int):
 
 
 @solara.component
-def CampaignMap(model: VizModel, day: int):
-    """The map of the day. Redrawn when the day or the model changes, not on other re-renders."""
-    drawing = solara.use_memo(lambda: Drawing(MapView(model.theatre)), [model.theatre])
+def DayImage(view, key, model: VizModel, day: int, css: str, max_width: str):
+    """A view's picture of the day (the map, the plots): the view is built once per `key`, and
+    the picture redrawn only when the day or the model changes, not on other re-renders."""
+    drawing = solara.use_memo(lambda: Drawing(view()), [key])
     png = solara.use_memo(lambda: drawing.png(model), [drawing, model, day])
-    with solara.Div(classes=["kursk-map"]):
-        rw.Image(value=png, format="png", layout={"width": "100%", "max_width": "1150px"},
-                 _dom_classes=["kursk-map-image"])
+    with solara.Div(classes=[css]):
+        rw.Image(value=png, format="png", layout={"width": "100%", "max_width": max_width},
+                 _dom_classes=[f"{css}-image"])
+
+
+@solara.component
+def CampaignMap(model: VizModel, day: int):
+    """The map of the day."""
+    DayImage(lambda: MapView(model.theatre), model.theatre, model, day, "kursk-map", "1150px")
 
 
 @solara.component
 def LivePlots(model: VizModel, day: int):
     """Held area, losses, eastern gains and forces so far, with the reported points."""
-    drawing = solara.use_memo(lambda: Drawing(PlotsView(model.campaign)), [model.campaign])
-    png = solara.use_memo(lambda: drawing.png(model), [drawing, model, day])
-    with solara.Div(classes=["kursk-plots"]):
-        rw.Image(value=png, format="png", layout={"width": "100%", "max_width": "760px"},
-                 _dom_classes=["kursk-plots-image"])
+    DayImage(lambda: PlotsView(model.campaign), model.campaign, model, day, "kursk-plots", "760px")
 
 
 @solara.component
