@@ -383,7 +383,13 @@ def _execute(pools, own: bool, study: Study, out: Path, todo: list[Task], total:
                     chunks = [tuple(queue[i:i + size]) for i in range(0, len(queue), size)]
                     queue, futures = [], {}
                     for chunk in chunks:
-                        future = pool.submit(run_chunk, path, study.fingerprint, code, chunk, str(out))
+                        try:
+                            future = pool.submit(run_chunk, path, study.fingerprint, code, chunk, str(out))
+                        except Exception:        # noqa: BLE001 - the pool broke while we were submitting
+                            if not own:
+                                raise            # the caller's executor: not ours to replace
+                            died = True
+                            break
                         futures[future] = chunk
                         if isinstance(pool, InProcess):
                             break                # it ran already: settle it (and the bar) before the next
@@ -400,9 +406,17 @@ def _execute(pools, own: bool, study: Study, out: Path, todo: list[Task], total:
                             settle(task, error, queue)
                 else:
                     task = alone.pop(0)
-                    errors = outcome(pool.submit(run_chunk, path, study.fingerprint, code, (task,), str(out)), (task,))
+                    try:
+                        future = pool.submit(run_chunk, path, study.fingerprint, code, (task,), str(out))
+                    except Exception:            # noqa: BLE001 - broken before it ran: not its fault
+                        if not own:
+                            raise
+                        alone.insert(0, task)
+                        future = None
+                    errors = None if future is None else outcome(future, (task,))
                     died = errors is None
-                    settle(task, "the worker running it died (killed, or crashed)" if died else errors[0], alone)
+                    if future is not None:
+                        settle(task, "the worker running it died (killed, or crashed)" if died else errors[0], alone)
                 if died and own:
                     pool.shutdown(cancel_futures=True)
                     pool = pools()
