@@ -1,19 +1,21 @@
-"""Monte Carlo batches: every policy of an experiment over the same replications, resumable.
+"""Monte Carlo batches and sweeps: every policy over the same replications (at every design point), resumable.
 
-A run is identified by (policy label, replication). Its seed is SeedSequence(seed, spawn_key=(rep,)):
-the policy is not part of it, so every policy of a replication faces the same luck (common random
-numbers), and no seed depends on which worker ran it or when. Each finished run is written at once
-as its own shard (Arrow IPC, through a temporary file and a rename), so a batch killed at any
-moment loses no finished run; `--resume` runs what is missing. The shards are then compacted, in
-(policy, replication) order, into
+A run is identified by (design point, policy label, replication); a batch is a sweep of one point.
+Its seed is SeedSequence(seed, spawn_key=(rep,)): neither the policy nor the point is part of it, so
+every policy of a replication faces the same luck (common random numbers), and no seed depends on
+which worker ran it or when. A task runs one replication's policies together and simulates the
+days they share once (run_replication). Each finished run is written at once as its own shard
+(Arrow IPC, through a temporary file and a rename), so a batch killed at any moment loses no
+finished run; `--resume` runs what is missing, and a run that keeps failing is recorded in
+DIR/failed/ with its error. The shards are then compacted, in (point, policy, replication) order, into
 
     DIR/timeseries.parquet   one row per run and day
     DIR/summary.parquet      one row per run: identity, seed, policy parameters, final metrics
     DIR/manifest.json        experiment file and hash, root seed, versions, git revision, wall time
 
-The executor is any concurrent.futures.Executor; by default a local process pool.
+The executor is any concurrent.futures.Executor: by default a local process pool; a Dask cluster's
+for `--scheduler` (sim.executors).
 """
-
 from __future__ import annotations
 
 import datetime as dt

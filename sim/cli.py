@@ -203,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help="overwrite results already in --out")
     run.set_defaults(func=cmd_run)
 
-    check = sub.add_parser("check", help="validate a scenario or experiment file without running it")
+    check = sub.add_parser("check", help="validate a scenario, experiment or sweep file without running it")
     check.add_argument("file")
     check.set_defaults(func=cmd_check)
 
@@ -235,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     jobscript.add_argument("--dask", action="store_true", help="print the dask_jobqueue job script of [cluster] instead")
     jobscript.set_defaults(func=cmd_jobscript)
 
-    report = sub.add_parser("report", help="rebuild the report of a batch from its stored results")
+    report = sub.add_parser("report", help="rebuild the report of a batch or sweep from its stored results")
     report.add_argument("folder")
     report.add_argument("--map", metavar="A,B", help="a sweep's decision map over these two factors")
     report.set_defaults(func=cmd_report)
