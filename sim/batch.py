@@ -43,14 +43,12 @@ from .policy import make_policy
 from .scenario import ScenarioError
 
 SHARDS = "shards"
+FAILED = "failed"
 ROW_GROUP_RUNS = 64          # runs per parquet row group: bounded memory, few row groups
 IDENTITY = "experiment.json"
+ATTEMPTS = 3                 # a run that raises is tried this many times, then recorded as failed
 
 Study = Experiment | Sweep   # a batch is a sweep of one point
-
-
-FAILED = "failed"
-ATTEMPTS = 3                 # a run that raises is tried this many times, then recorded as failed
 
 
 @dataclass(frozen=True)
@@ -82,19 +80,24 @@ def run_seed(study: Study, replication: int) -> np.random.SeedSequence:
     return np.random.SeedSequence(study.seed, spawn_key=(replication,))
 
 
-def summary_row(study: Study, run: Run, model: KurskModel) -> dict:
-    """One row of summary.parquet: who the run is, and where it ended."""
+def run_identity(study: Study, run: Run, error: str | None = None) -> dict:
+    """Who a run is: the first columns of its summary row, finished or failed."""
     spec = study.policy(run.label)
-    records = model.records
-    final = model.summary()["final"]
-    area = [r[COLUMNS.index("ua_kursk_area_km2")] for r in records]
-    row = {
+    return {
         "run_id": run.run_id, "policy": run.label, "policy_name": spec.name,
         "policy_parameters": json.dumps({k: str(v) for k, v in sorted(spec.params.items())}),
         "replication": run.replication, "seed": study.seed,
         "seed_spawn_key": json.dumps([run.replication]),
-        **study.identity(run.point), "error": None,
+        **study.identity(run.point), "error": error,
     }
+
+
+def summary_row(study: Study, run: Run, model: KurskModel) -> dict:
+    """One row of summary.parquet: who the run is, and where it ended."""
+    records = model.records
+    final = model.summary()["final"]
+    area = [r[COLUMNS.index("ua_kursk_area_km2")] for r in records]
+    row = run_identity(study, run)
     row.update({k: v for k, v in final.items() if k not in ("day", "date")})
     row["final_date"] = final["date"]
     # Derived: soldiers lost for good (killed, wounded or captured) and the ground held on average.
@@ -455,7 +458,8 @@ def compact(study: Study, out: Path, runs: list[Run], started: float, workers: i
         try:
             for i, run in enumerate(order):
                 if run.run_id in failed:
-                    rows.append(_failed_row(study, run, failed_dir))
+                    record = json.loads((failed_dir / f"{run.run_id}.json").read_text())
+                    rows.append(run_identity(study, run, record["error"]))
                 else:
                     shard = shard_dir / f"{run.run_id}.arrow"
                     try:
@@ -497,15 +501,6 @@ def compact(study: Study, out: Path, runs: list[Run], started: float, workers: i
     atomic_write(out / "manifest.json",
                  lambda tmp: Path(tmp).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n"))
     return manifest
-
-
-def _failed_row(study: Study, run: Run, failed_dir: Path) -> dict:
-    record = json.loads((failed_dir / f"{run.run_id}.json").read_text())
-    spec = study.policy(run.label)
-    return {"run_id": run.run_id, "policy": run.label, "policy_name": spec.name,
-            "policy_parameters": json.dumps({k: str(v) for k, v in sorted(spec.params.items())}),
-            "replication": run.replication, "seed": study.seed, "seed_spawn_key": json.dumps([run.replication]),
-            **study.identity(run.point), "error": record["error"]}
 
 
 def _summary_schema(rows: list[dict], columns: list[str]) -> pa.Schema:

@@ -74,25 +74,36 @@ def cmd_check(args) -> int:
     return 0
 
 
-def cmd_batch(args) -> int:
+def _start(args, local: bool) -> None:
+    """Check the run counts; with local workers, start their server now, so that it imports the
+    model while this process does (bench/batch.md)."""
     for flag, value in (("--runs", args.runs), ("--workers", args.workers)):
         if value is not None and value < 1:
             raise ScenarioError(flag, str(value), "must be a whole number >= 1")
-    if args.workers != 1:                    # the workers' server imports the model while we do
+    if local and args.workers != 1:
         from .executors import start_forkserver
         start_forkserver()
+
+
+def _finish(out: Path, manifest: dict, decision_map: tuple[str, str] | None = None) -> int:
+    """The report of a finished batch or sweep, its table on the terminal."""
+    from .report import write_report
+
+    report = write_report(out, decision_map=decision_map)
+    print(report.table)
+    failed = f", {len(manifest['failed'])} failed (see {out / 'failed'})" if manifest.get("failed") else ""
+    print(f"{manifest['runs']} runs{failed} in {manifest['wall_time_s']:.1f} s; report: {out / 'report.md'}")
+    return 0
+
+
+def cmd_batch(args) -> int:
+    _start(args, local=True)
     from .batch import run_batch
     from .experiment import load_experiment
 
     experiment = load_experiment(args.experiment)
     out = Path(args.out) if args.out else Path("results") / experiment.name
-    manifest = run_batch(experiment, out, args.runs, args.workers, args.resume)
-    from .report import write_report
-
-    report = write_report(out)
-    print(report.table)
-    print(f"{manifest['runs']} runs in {manifest['wall_time_s']:.1f} s; report: {out / 'report.md'}")
-    return 0
+    return _finish(out, run_batch(experiment, out, args.runs, args.workers, args.resume))
 
 
 def _shard(text: str | None) -> tuple[int, int] | None:
@@ -105,18 +116,13 @@ def _shard(text: str | None) -> tuple[int, int] | None:
 
 
 def cmd_sweep(args) -> int:
-    for flag, value in (("--runs", args.runs), ("--workers", args.workers)):
-        if value is not None and value < 1:
-            raise ScenarioError(flag, str(value), "must be a whole number >= 1")
     chosen = [flag for flag, on in (("--workers", args.workers is not None), ("--scheduler", args.scheduler),
                                     ("--cluster", args.cluster)) if on]
     if len(chosen) > 1:
         raise ScenarioError("command line", chosen[1], f"choose one of --workers, --scheduler and --cluster, "
                             f"not {' and '.join(chosen)}")
     shard = _shard(args.shard)
-    if not (args.scheduler or args.cluster) and args.workers != 1:
-        from .executors import start_forkserver
-        start_forkserver()
+    _start(args, local=not (args.scheduler or args.cluster))
     from contextlib import nullcontext
 
     from .batch import run_batch
@@ -139,13 +145,7 @@ def cmd_sweep(args) -> int:
         print(f"shard {shard[0]}/{shard[1]} done: its runs are in {out / 'shards'}; run without --shard "
               f"(with --resume) to compact")
         return 0
-    from .report import write_report
-
-    report = write_report(out, decision_map=decision_map)
-    print(report.table)
-    failed = f", {len(manifest['failed'])} failed (see {out / 'failed'})" if manifest.get("failed") else ""
-    print(f"{manifest['runs']} runs{failed} in {manifest['wall_time_s']:.1f} s; report: {out / 'report.md'}")
-    return 0
+    return _finish(out, manifest, decision_map)
 
 
 def _factor_pair(text: str | None) -> tuple[str, str] | None:

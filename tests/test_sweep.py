@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+from helpers import free_port
 from sim import KurskModel
 from sim.batch import FAILED, SHARDS, run_batch, run_seed
 from sim.sensitivity import prcc, zero_crossing
@@ -268,12 +268,6 @@ def test_a_local_worker_killed_mid_sweep_is_replaced_and_every_row_arrives(tmp_p
 
 # --- Dask: a real scheduler and two real workers on 127.0.0.1 ------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def dask_cluster(tmp_path):
     """`dask scheduler` and two `dask worker` processes (one process, one thread each, no nanny, so
@@ -314,7 +308,7 @@ def test_a_dask_worker_killed_mid_sweep_loses_no_row(tmp_path, dask_cluster):
 
 def test_an_unreachable_scheduler_is_a_one_line_error(tmp_path):
     pytest.importorskip("distributed")
-    result = cli("sweep", str(write_sweep(tmp_path)), "--scheduler", f"tcp://127.0.0.1:{_free_port()}", timeout=120)
+    result = cli("sweep", str(write_sweep(tmp_path)), "--scheduler", f"tcp://127.0.0.1:{free_port()}", timeout=120)
     assert result.returncode == 2 and "--scheduler" in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 

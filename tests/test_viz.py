@@ -5,11 +5,9 @@ on 127.0.0.1 only unless told otherwise."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -17,6 +15,7 @@ solara = pytest.importorskip("solara", reason="the viz extra is not installed: p
 import ipyvuetify as v
 import ipywidgets
 
+from helpers import free_port, viz_server
 from sim import KurskModel
 from sim.viz import DEFAULT_SCENARIO
 from sim.viz.app import CampaignPage, Page
@@ -234,40 +233,14 @@ def test_details_read_the_models_own_state(december):
 
 # --- the server ------------------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_listening(port: int, proc: subprocess.Popen, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"the server exited: {proc.stdout.read()}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise AssertionError(f"nothing listened on port {port} within {timeout} s")
-
-
 def test_the_server_listens_on_127_0_0_1_only_by_default():
     psutil = pytest.importorskip("psutil")
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "sim", "viz", "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    try:
-        wait_listening(port, proc)
+    with viz_server(port) as proc:
         listening = [c.laddr for c in psutil.Process(proc.pid).net_connections(kind="inet")
                      if c.status == psutil.CONN_LISTEN]
         assert listening and {a.ip for a in listening} == {"127.0.0.1"}, listening
         assert {a.port for a in listening} == {port}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def test_the_command_refuses_a_port_in_use_in_one_line():

@@ -7,14 +7,11 @@ The screenshot of the last state is kept for the record in results/viz-browser-t
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from test_viz import free_port, wait_listening
+from helpers import free_port, viz_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = Path(__file__).resolve().parents[1] / "results" / "viz-browser-test.png"
@@ -31,15 +28,8 @@ playwright = pytest.importorskip("playwright.sync_api", reason="playwright is no
 def server():
     """`python -m sim viz` on a free port, as a user starts it; stopped after the test."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "sim", "viz", "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    try:
-        wait_listening(port, proc)
+    with viz_server(port):
         yield f"http://127.0.0.1:{port}/"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 @pytest.fixture
