@@ -6,9 +6,11 @@
 
 Everything between the markers `<!-- params:start -->` and `<!-- params:end -->` in the ODD is
 replaced by Markdown tables built from the TOML scenario (parameters grouped by the `# --- name ---`
-comment headings of the [parameters] table, terrain factors, road classes, depots, eastern sectors,
-monthly gains, allocation, variants), one-line counts of nodes, edges and units, and the numeric
-constants fixed in the rule modules (read with `ast`, nothing is imported). The output depends only
+comment headings of the [parameters] table, terrain factors, road classes, depots, the eastern sectors
+with their frontage, gain_share and grouping_origin, the sector forces of [forces] (the units standing on
+sector nodes), the allocation of withdrawn brigades, the Sumy-oblast targets and garrisons, variants),
+one-line counts of nodes, edges and units, and the numeric constants fixed in the rule modules (read
+with `ast`, nothing is imported). The output depends only
 on the input files, so running it twice changes nothing. Standard library only (tomllib, ast, re).
 """
 
@@ -191,25 +193,47 @@ def render(config: Path, sim: Path) -> str:
                f"main supply route {' – '.join(theatre.get('main_supply_route', []))}.")
     depot_sides = Counter(d.get("side", "?") for d in depots)
     out.append(f"- Depots: {len(depots)} ({counts(depot_sides, ['UA', 'RU'])}).")
-    side = Counter(u.get("side", "?") for u in units)
-    later = Counter(u.get("side", "?") for u in units if "arrival" in u)
-    reserve = sum(1 for u in units if u.get("reserve"))
-    out.append(f"- Units: {len(units)} ({counts(side, ['UA', 'RU', 'NK'])}); "
+    sector_nodes = [s.get("node") for s in east.get("sectors", [])]
+    on_sector = [u for u in units if u.get("node") in sector_nodes]
+    kursk_units = [u for u in units if u.get("node") not in sector_nodes]
+    side = Counter(u.get("side", "?") for u in kursk_units)
+    later = Counter(u.get("side", "?") for u in kursk_units if "arrival" in u)
+    reserve = sum(1 for u in kursk_units if u.get("reserve"))
+    garrisons = [u for u in kursk_units if u.get("garrison")]
+    out.append(f"- Units of the Kursk theatre: {len(kursk_units)} ({counts(side, ['UA', 'RU', 'NK'])}); "
                f"arriving after the start: {counts(later, ['UA', 'RU']) or 'none'}"
                f"{', plus the NK units on `nk_arrival`' if side['NK'] else ''}; "
-               f"{reserve} Ukrainian reserve brigade{'' if reserve == 1 else 's'}.")
+               f"{reserve} Ukrainian reserve brigade{'' if reserve == 1 else 's'}; "
+               f"{plural(len(garrisons), 'garrison')} (A.8).")
+    at_start = Counter()
+    for u in on_sector:
+        if "arrival" not in u:
+            at_start[u.get("side", "?")] += u.get("personnel", 0)
+    sector_reserves = [u for u in on_sector if "arrival" in u]
+    out.append(f"- Sector forces (units of `[forces]` on eastern-sector nodes, A.6): {len(on_sector)} entries; "
+               f"personnel at the start {', '.join(f'{k} {at_start[k]:,.0f}' for k in ('UA', 'RU') if at_start[k])}"
+               f"; {plural(len(sector_reserves), 'sector reserve')} arriving later "
+               f"({sum(u.get('personnel', 0) for u in sector_reserves):,.0f} personnel).")
     area = sum(n.get("area_km2", 0) for n in nodes if n.get("region") == "kursk" and n.get("control") == "UA")
     out.append(f"- Ukrainian-held area in Kursk at the start (sum of `area_km2` over UA-held `kursk` nodes): "
                f"{area:,.0f} km².")
-    out.append(f"- Eastern front: {plural(len(east.get('sectors', [])), 'sector')}, "
-               f"{plural(len(east.get('monthly_gain', [])), 'monthly gain')}, "
+    sectors = east.get("sectors", [])
+    out.append(f"- Eastern front: {plural(len(sectors), 'sector')} (sum of `frontage` "
+               f"{cell(sum(s.get('frontage', 0) for s in sectors))}, of `gain_share` "
+               f"{sum(s.get('gain_share', 0) for s in sectors):.3g}, of `grouping_origin` "
+               f"{sum(s.get('grouping_origin', 0) for s in sectors):.3g}), "
                f"{plural(len(east.get('allocation', [])), 'allocation entry', 'allocation entries')}.")
+    targets = theatre.get("sumy_targets", [])
+    by_name = {n.get("name"): n for n in nodes}
+    out.append(f"- Sumy-oblast targets (`[theatre] sumy_targets`): {len(targets)}, "
+               f"{sum(by_name.get(t, {}).get('area_km2', 0) for t in targets):,.1f} km² in all.")
     out.append(f"- Parameters: {len(params)} in `[parameters]` (tables below), "
                f"{len(doc.get('terrain', {}))} terrain classes, {len(doc.get('road_classes', {}))} road classes.")
 
     out += ["", "#### A.1 Parameters (`[parameters]`)"]
     out += parameter_tables(text, doc)
 
+    terrain = {k: (r.get("value") if isinstance(r, dict) else r) for k, r in doc.get("terrain", {}).items()}
     out += ["", "#### A.2 Terrain factors (`[terrain]`, the defender's multiplier)", ""]
     out += table(["terrain", "value", "source"],
                  [[f"`{k}`", r.get("value"), r.get("source", "")] for k, r in doc.get("terrain", {}).items()])
@@ -225,29 +249,61 @@ def render(config: Path, sim: Path) -> str:
     out += table(["node", "side", "capacity (personnel/day)", "source"],
                  [[d.get("node"), d.get("side"), d.get("capacity"), d.get("source", "")] for d in depots])
 
-    out += ["", "#### A.5 Eastern sectors (`[east] sectors`)", ""]
-    out += table(["sector", "share of gain", "defenders D0", "attackers A0", "source"],
-                 [[s.get("node"), s.get("share"), s.get("defenders"), s.get("attackers"), s.get("source", "")]
-                  for s in east.get("sectors", [])])
+    def protection(node: dict) -> str:
+        value = terrain.get(node.get("terrain"))
+        if not isinstance(value, (int, float)):
+            return ""
+        return f"{value * (1.0 + node.get('fortification', 0.0)):.3g}"
 
-    out += ["", "#### A.6 Russian gains on the eastern front under the historical disposition (`[east] monthly_gain`)", ""]
-    out += table(["month", "km²", "source"],
-                 [[g.get("month"), g.get("km2"), g.get("source", "")] for g in east.get("monthly_gain", [])])
+    out += ["", "#### A.5 Eastern sectors (`[east] sectors`)", "",
+            "`frontage`: node-wide axes attacked at once; `gain_share`: the sector's share of the reported "
+            "eastern gains (a calibration target, not read by the model); `grouping_origin`: the share of the "
+            "Russian Kursk grouping drawn from the sector under `ru_grouping_from_east`; terrain, fortification "
+            "and protection (terrain value × (1 + fortification)) are those of the sector's node in "
+            "`[theatre] nodes`.", ""]
+    out += table(["sector", "frontage", "gain_share", "grouping_origin", "terrain", "fortification", "protection",
+                  "source"],
+                 [[s.get("node"), s.get("frontage"), s.get("gain_share"), s.get("grouping_origin"),
+                   by_name.get(s.get("node"), {}).get("terrain"), by_name.get(s.get("node"), {}).get("fortification"),
+                   protection(by_name.get(s.get("node"), {})), s.get("source", "")] for s in sectors])
+
+    default_quality = {"UA": "`ua_quality`", "RU": "`ru_quality`", "NK": "`nk_quality`"}
+    out += ["", "#### A.6 Sector forces (`[forces] units` on eastern-sector nodes)", "",
+            "Units without `arrival` form the sector's force at the start; the others (sector reserves) join it "
+            "on their date. A blank quality takes the side's parameter.", ""]
+    out += table(["sector", "side", "unit", "personnel", "quality", "arrival", "source"],
+                 [[u.get("node"), u.get("side"), u.get("name"), u.get("personnel"),
+                   u.get("quality", default_quality.get(u.get("side"), "")), u.get("arrival", ""), u.get("source", "")]
+                  for node in sector_nodes for u in on_sector if u.get("node") == node])
 
     out += ["", "#### A.7 Allocation of withdrawn brigades (`[east] allocation`)", ""]
     out += table(["sector", "share of brigades", "source"],
                  [[a.get("node"), a.get("share"), a.get("source", "")] for a in east.get("allocation", [])])
 
+    out += ["", "#### A.8 Sumy-oblast targets (`[theatre] sumy_targets`) and garrisons (`garrison = true`)", "",
+            "Settlements Russian doctrine may attack once the salient is lost, with the nodes' data "
+            "(`[theatre] nodes`):", ""]
+    out += table(["node", "area_km2", "terrain", "fortification", "protection", "source"],
+                 [[t, by_name.get(t, {}).get("area_km2"), by_name.get(t, {}).get("terrain"),
+                   by_name.get(t, {}).get("fortification"), protection(by_name.get(t, {})),
+                   by_name.get(t, {}).get("source", "")] for t in targets])
+    if garrisons:
+        out += ["", "Garrisons (units of `[forces]` with `garrison = true`):", ""]
+        out += table(["unit", "side", "node", "personnel", "quality", "source"],
+                     [[u.get("name"), u.get("side"), u.get("node"), u.get("personnel", ""),
+                       u.get("quality", default_quality.get(u.get("side"), "")), u.get("source", "")]
+                      for u in garrisons])
+
     variants = doc.get("variants", {})
     if variants:
-        out += ["", "#### A.8 Variants (`[variants.NAME]`, applied with `--variant NAME`)", ""]
+        out += ["", "#### A.9 Variants (`[variants.NAME]`, applied with `--variant NAME`)", ""]
         out += table(["variant", "overrides", "description"],
                      [[f"`{k}`", ", ".join(f"{p} = {cell(v)}" for p, v in r.items() if p != "description"),
                        r.get("description", "")] for k, r in variants.items()])
 
     constants = code_constants(sim)
     if constants:
-        out += ["", "#### A.9 Numeric constants fixed in the code (not scenario parameters)", ""]
+        out += ["", "#### A.10 Numeric constants fixed in the code (not scenario parameters)", ""]
         out += table(["name", "value", "module", "comment"], constants)
     return "\n".join(out)
 

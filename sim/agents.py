@@ -19,10 +19,21 @@ if TYPE_CHECKING:
     from .model import KurskModel
 
 # Postures. In the theatre: DEFEND, ATTACK, MOVE, REST, WITHDRAW. Out of it: REFIT (at the Sumy
-# depot), RAIL (in transit to the east), EAST (holding an eastern sector).
+# depot), RAIL (in transit to the east; on arrival a unit joins its sector's force, sim.eastern_front).
 DEFEND, ATTACK, MOVE, REST, WITHDRAW = "defend", "attack", "move", "rest", "withdraw"
-REFIT, RAIL, EAST = "refit", "rail", "east"
-OUT_OF_THEATRE = frozenset({REFIT, RAIL, EAST})
+REFIT, RAIL = "refit", "rail"
+OUT_OF_THEATRE = frozenset({REFIT, RAIL})
+
+
+def combat_power(personnel: float, quality: float, cohesion: float) -> float:
+    """Combat power of a supplied force: personnel × quality, reduced by lost cohesion. The rule of
+    every unit and of every eastern sector's force."""
+    return personnel * quality * (0.5 + 0.5 * cohesion)
+
+
+def cohesion_after(cohesion: float, lost: float, personnel: float, per_loss: float) -> float:
+    """Cohesion after losing `lost` of `personnel`: down by cohesion_per_loss × the share lost."""
+    return max(0.0, cohesion - per_loss * lost / personnel)
 
 
 class Brigade(CellAgent):
@@ -49,6 +60,7 @@ class Brigade(CellAgent):
         self.stock = model.p["stock_days"]    # days of supply on hand
         self.supply_ratio = 1.0               # share of today's demand that reached it
         self.encircled = False
+        self.garrison = spec.garrison         # holds its node only (a Sumy border garrison)
         self.posture = DEFEND if self.side == "UA" else REST
         self.orders: tuple[str, int | None] = ("hold position", None)   # (what, where), shown by state()
         self.node = model.theatre.index[spec.node]
@@ -60,11 +72,13 @@ class Brigade(CellAgent):
         self.via_pipeline = False
         self.engaged = False                  # fought today
         self.consolidating_until = -1         # day until which it consolidates a capture
+        self.replenishing = False             # ran out of stock; rests until it is full again (doctrine)
         self.until = None                     # end of refit or of the rail journey
         self.sector: int | None = None        # eastern sector, once allocated
 
     # --- what the rules ask ------------------------------------------------------------------
     exposure = 1.0                            # multiplier on its own losses when it attacks
+    learns = False                            # whether days in combat change it (North Korean units)
 
     @property
     def in_theatre(self) -> bool:
@@ -77,8 +91,8 @@ class Brigade(CellAgent):
     @property
     def power(self) -> float:
         """Combat power: personnel × quality, reduced by lost cohesion and by an empty stock."""
-        supply = 1.0 if self.stock > 0 else self.unsupplied_power
-        return self.personnel * self.quality * (0.5 + 0.5 * self.cohesion) * supply
+        power = combat_power(self.personnel, self.quality, self.cohesion)
+        return power if self.stock > 0 else power * self.unsupplied_power
 
     @property
     def orders_text(self) -> str:
@@ -115,6 +129,8 @@ class NorthKoreanUnit(Brigade):
     Its learning curve runs on days in combat: exposure (extra own losses when attacking) falls and
     quality rises, both exponentially with e-folding time nk_learning_days.
     """
+
+    learns = True
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

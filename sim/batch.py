@@ -37,7 +37,7 @@ import pyarrow.parquet as pq
 from .executors import InProcess, local_pool
 from .experiment import BASELINE, Experiment
 from .sweep import Sweep, load_study
-from .model import COLUMNS, KurskModel
+from .model import KurskModel, record_columns
 from .output import atomic_write, timeseries_table
 from .policy import make_policy
 from .scenario import ScenarioError
@@ -96,13 +96,13 @@ def summary_row(study: Study, run: Run, model: KurskModel) -> dict:
     """One row of summary.parquet: who the run is, and where it ended."""
     records = model.records
     final = model.summary()["final"]
-    area = [r[COLUMNS.index("ua_kursk_area_km2")] for r in records]
+    area = [r[model.columns.index("ua_kursk_area_km2")] for r in records]
     row = run_identity(study, run)
     row.update({k: v for k, v in final.items() if k not in ("day", "date")})
     row["final_date"] = final["date"]
-    # Derived: soldiers lost for good (killed, wounded or captured) and the ground held on average.
-    row["ua_soldiers_lost"] = final["ua_losses"] + final["ua_captured"]
+    # Derived: the ground held on average, and the day the salient was lost (None: never).
     row["ua_kursk_area_mean_km2"] = float(np.mean(area))
+    row["salient_lost_on"] = model.salient_lost_on.isoformat() if model.salient_lost_on else None
     return row
 
 
@@ -186,9 +186,9 @@ def _fork_date(study: Study, label: str, point: int | None) -> dt.date | None:
     return _FORK_DATES[key]
 
 
-def run_table(run: Run, records: list[tuple]) -> pa.Table:
+def run_table(run: Run, records: list[tuple], columns: tuple[str, ...]) -> pa.Table:
     """A run's daily rows as stored: who the run is, then the daily record."""
-    table = timeseries_table(records)
+    table = timeseries_table(records, columns)
     n = table.num_rows
     table = table.add_column(0, "replication", pa.array([run.replication] * n, pa.int32()))
     table = table.add_column(0, "policy", pa.array([run.label] * n, pa.string()))
@@ -199,7 +199,7 @@ def run_table(run: Run, records: list[tuple]) -> pa.Table:
 
 def _write_shard(study: Study, run: Run, model: KurskModel, out: str) -> str:
     row = summary_row(study, run, model)
-    table = run_table(run, model.records).replace_schema_metadata({"summary": json.dumps(row)})
+    table = run_table(run, model.records, model.columns).replace_schema_metadata({"summary": json.dumps(row)})
     shard = Path(out) / SHARDS / f"{run.run_id}.arrow"
 
     def write(tmp):
@@ -476,7 +476,8 @@ def compact(study: Study, out: Path, runs: list[Run], started: float, workers: i
                     writer.write_table(merged)
                     group = []
             if writer is None:                   # every run failed: an empty table, not an empty file
-                writer = pq.ParquetWriter(tmp, run_table(order[0], []).schema)
+                columns = record_columns(study.scenario(order[0].label, order[0].point))
+                writer = pq.ParquetWriter(tmp, run_table(order[0], [], columns).schema)
         finally:
             if writer is not None:
                 writer.close()

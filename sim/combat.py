@@ -12,13 +12,16 @@ After the day's fighting the defender gives up the node when the attacker reache
 ratio against it or its units have lost their cohesion; short of that, an attacker above parity takes
 ground (advance_km2_per_day at the breakthrough ratio, nothing at parity) until it holds the whole
 node. Combat only decides; control applies.
+
+The same law (`exchange`, with the same draws) and advance rule (`advance_km2`) decide the fighting
+in the eastern sectors (sim.eastern_front): one law in both theatres. `battle` shares a day's losses
+among the units of a Kursk engagement.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .agents import NorthKoreanUnit
 from .control import gain_ground
 
 if TYPE_CHECKING:
@@ -67,7 +70,7 @@ def defence(model: KurskModel, node: int, attacker_side: str,
 
     A brigade holds a sector, not a point: it brings its full power to its own node and
     sector_support^h of it to a node h hops away (h <= sector_depth_hops), if it stands on ground its
-    side holds and is not itself attacking or on the move. `candidates` narrows the units looked at
+    side holds and is not itself attacking or on the move. A garrison holds its own node only. `candidates` narrows the units looked at
     (a caller asking about many nodes filters the field once).
     """
     p = model.p
@@ -75,7 +78,10 @@ def defence(model: KurskModel, node: int, attacker_side: str,
     weights = []
     for d in model.field_units if candidates is None else candidates:
         if holds_sector(model, d, attacker_side):
-            w = sector.get(d.node)            # hops are symmetric: node is in d's sector
+            if d.garrison:
+                w = 1.0 if d.node == node else None   # a garrison holds its own node only
+            else:
+                w = sector.get(d.node)            # hops are symmetric: node is in d's sector
             if w is not None:
                 weights.append((d, w))
     return weights
@@ -96,6 +102,9 @@ def defence_map(model: KurskModel, attacker_side: str) -> list[float]:
     for d in model.field_units:
         if holds_sector(model, d, attacker_side):
             power = d.power
+            if d.garrison:
+                strength[d.node] += power
+                continue
             for node, w in sectors[d.node].items():
                 strength[node] += power * w
     return strength
@@ -116,39 +125,64 @@ def engage(model: KurskModel, node: int, attackers: list[Brigade],
 
     surprise = p["pipeline_surprise"]
     att_power = [u.power * (surprise if u.via_pipeline else 1.0) for u in attackers]
-    def_power = [d.power * w for d, w in defenders]
-    p_att, p_def = sum(att_power), sum(def_power)
-    if p_att <= 0.0:
+    if sum(att_power) <= 0.0:
         return                                    # attackers with no power left cannot press home
-    protection = th.protection[node]
-    loss_att, loss_def = exchange(p_att, p_def, p, protection)
     noise = model.draws.combat
-    loss_att *= noise[2 * node + SIDE_COLUMN[side]]
-    loss_def *= noise[2 * node + 1 - SIDE_COLUMN[side]]
-
-    exposed = [w * u.exposure for w, u in zip(att_power, attackers)]
-    total_exposed = sum(exposed)
-    for u, w in zip(attackers, exposed):
-        model.inflict(u, loss_att * w / total_exposed)
-        u.engaged = True
-        if isinstance(u, NorthKoreanUnit):
-            u.days_in_combat += 1             # (its learning curve moves on)
-    for (d, _), w in zip(defenders, def_power):
-        if p_def > 0:
-            model.inflict(d, loss_def * w / p_def)
-        d.engaged = True
+    battle(model, attackers, att_power, [d for d, _ in defenders], [d.power * w for d, w in defenders],
+           th.protection[node], noise[2 * node + SIDE_COLUMN[side]], noise[2 * node + 1 - SIDE_COLUMN[side]])
 
     # Does the defence hold? It gives way at the breakthrough ratio, or when the units on the
     # node itself have lost their cohesion. Short of that, a superior attacker gains ground in
     # proportion to how far its ratio stands above parity, and takes the node once it holds all of it.
     p_att = sum(u.power * (surprise if u.via_pipeline else 1.0) for u in attackers if u.alive)
-    p_def = sum(d.power * w for d, w in defenders if d.alive) * protection
+    p_def = sum(d.power * w for d, w in defenders if d.alive) * th.protection[node]
     on_node = [d for d, _ in defenders if d.node == node and d.alive]
     broken = bool(on_node) and all(d.cohesion < p["break_cohesion"] for d in on_node)
-    breakthrough = p["breakthrough_ratio"]
-    if p_att >= breakthrough * p_def or broken:
+    if broken or p_att >= p["breakthrough_ratio"] * p_def:
         model.captures.append((node, side, attackers))
-    elif p_att > p_def:
-        km2 = p["advance_km2_per_day"] * (p_att / p_def - 1.0) / (breakthrough - 1.0)
-        if gain_ground(model, node, side, km2):
-            model.captures.append((node, side, attackers))
+    elif p_att > p_def and gain_ground(model, node, side, advance_km2(p_att, p_def, p)):
+        model.captures.append((node, side, attackers))
+
+
+def battle(model: KurskModel, attackers: list[Brigade], att_power: list[float], defenders: list[Brigade],
+           def_power: list[float], protection: float, noise_att: float, noise_def: float) -> None:
+    """One day's fighting between `attackers` and `defenders`, wherever it happens (a Kursk node, an
+    eastern sector): the law's expected losses (`exchange`) times the day's draws, shared out in
+    proportion to each unit's power there (an attacker's share also weighted by its exposure).
+
+    Parameters
+    ----------
+    att_power, def_power : each unit's combat power in this fight (before protection).
+    protection : terrain × fortification of the defended ground.
+    noise_att, noise_def : the day's mean-one multipliers of each side's losses.
+    """
+    p_att, p_def = sum(att_power), sum(def_power)
+    loss_att, loss_def = exchange(p_att, p_def, model.p, protection)
+    loss_att *= noise_att
+    loss_def *= noise_def
+    inflict = model.inflict
+    exposed = [w * u.exposure for w, u in zip(att_power, attackers)]
+    total_exposed = sum(exposed)
+    for u, w in zip(attackers, exposed):
+        if total_exposed > 0:
+            inflict(u, loss_att * w / total_exposed)
+        u.engaged = True
+        if u.learns:
+            u.days_in_combat += 1             # (its learning curve moves on)
+    for d, w in zip(defenders, def_power):
+        if p_def > 0:
+            inflict(d, loss_def * w / p_def)
+        d.engaged = True
+
+
+def advance_km2(p_att: float, p_def: float, params: dict) -> float:
+    """Ground an attacker takes in a day short of a breakthrough: nothing at parity or below,
+    advance_km2_per_day at the breakthrough ratio, linear in between. `p_def` includes the
+    defender's protection. The eastern front extends the line beyond the breakthrough ratio
+    (eastern_front: a sector has no node to capture)."""
+    if p_def <= 0.0:
+        return float("inf")
+    ratio = p_att / p_def
+    if ratio <= 1.0:
+        return 0.0
+    return params["advance_km2_per_day"] * (ratio - 1.0) / (params["breakthrough_ratio"] - 1.0)

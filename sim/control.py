@@ -92,3 +92,10 @@ def main_supply_route_cut(model: KurskModel) -> bool:
     if any(model.control[n] != "UA" for n in th.main_supply_route):
         return True
     return not model.fire_on("UA").isdisjoint(th.msr_links)
+
+
+def ru_sumy_km2(model: KurskModel) -> float:
+    """Russian-held ground in Sumy oblast (km²): the Sumy targets Russia holds, and the ground its
+    attacks have taken in those Ukraine still holds (Russia attacks no other node of Sumy oblast)."""
+    th, control, contested = model.theatre, model.control, model.contested
+    return sum([th.area[i] if control[i] == "RU" else contested[i] for i in th.sumy_target_nodes])

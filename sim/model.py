@@ -1,4 +1,5 @@
-"""The Kursk campaign model: one day per step, from the peak of the salient to the end of April 2025."""
+"""The Kursk campaign model: one day per step, from the peak of the salient (August 2024) to the end of the
+scenario's horizon (May 2025), with the eastern front as a second theatre."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from mesa import Model
 from mesa.discrete_space import Network
 
 from . import combat, control, doctrine, movement, supply
-from .agents import EAST, OUT_OF_THEATRE, RAIL, REFIT, Brigade, NorthKoreanUnit, Reserve
+from .agents import OUT_OF_THEATRE, RAIL, REFIT, Brigade, NorthKoreanUnit, Reserve, cohesion_after
 from .eastern_front import EasternFront
 from .fire_control import FireControl, drone_range_km
 from .policy import make_policy
@@ -19,13 +20,21 @@ from .randomness import RandomStreams
 from .scenario import Scenario
 from .theatre import Theatre
 
-# Columns of the daily record, in order. The first ten are the interface later tools rely on.
+# Columns of the daily record, in order. The first ten are the interface later tools rely on; the
+# record of a scenario ends with one column of Russian gains per eastern sector (record_columns).
 COLUMNS = (
     "day", "date", "ua_kursk_area_km2", "ru_east_gain_km2", "ua_losses", "ru_losses", "nk_losses",
     "ua_captured", "ua_personnel_kursk", "supply_road_cut",
     "ru_personnel_kursk", "nk_personnel_kursk", "ua_personnel_east", "ua_brigades_kursk",
     "ua_supplied_share", "drone_range_km", "ru_east_gain_day_km2", "ru_redeployed_east",
+    "ua_losses_kursk", "ua_losses_east", "ua_losses_total", "ua_personnel_end", "ru_losses_total",
+    "ru_sumy_gain_km2", "ua_personnel_east_total", "ru_personnel_east", "ru_drawn_from_east",
 )
+
+
+def record_columns(scenario: Scenario) -> tuple[str, ...]:
+    """The columns of a run's daily record: COLUMNS, then ru_gain_km2_<sector> per eastern sector."""
+    return COLUMNS + tuple(s.column for s in scenario.east_sectors)
 
 
 class _SharingPickler(pickle.Pickler):
@@ -81,16 +90,22 @@ class KurskModel(Model):
         self.captures: list = []
         self.stale = True                      # someone moved, arrived, left or died since refresh()
         self.range_km = None
-        self.losses = {"UA": 0.0, "RU": 0.0, "NK": 0.0}
+        self.losses = {"UA": 0.0, "RU": 0.0, "NK": 0.0}         # killed and wounded, both theatres
+        self.losses_east = {"UA": 0.0, "RU": 0.0, "NK": 0.0}    # ... of which in the eastern sectors
         self.captured = {"UA": 0.0, "RU": 0.0}
+        self.salient_lost_on: dt.date | None = None   # the first day no Ukrainian brigade stood on Kursk ground
+        self.columns = record_columns(scenario)
 
         specs = scenario.units
         self.draws = RandomStreams(self.seed_sequence, scenario.n_days, th.n, len(specs),
-                                   len(scenario.east_sectors), self.p["attrition_noise_cv"],
-                                   self.p["east_noise_cv"])
+                                   len(scenario.east_sectors), self.p["attrition_noise_cv"])
+        self.east = EasternFront(scenario, th.index, th.protection)
         self.units: list[Brigade] = []
         schedule = {"UA": [], "RU": []}
+        east_nodes = {s.node for s in scenario.east_sectors}
         for slot, spec in enumerate(specs):
+            if spec.node in east_nodes:
+                continue                                      # part of a sector's force (EasternFront)
             if scenario.arrival(spec) <= scenario.start:
                 self.raise_unit(slot, spec)
             else:
@@ -99,7 +114,6 @@ class KurskModel(Model):
             "UA": Reserve(self, "UA", schedule["UA"], self.p["ua_replacements_per_day"]),
             "RU": Reserve(self, "RU", schedule["RU"], self.p["ru_replacements_per_day"]),
         }
-        self.east = EasternFront(scenario, th.index)
         self.records: list[tuple] = []
         self.refresh()
         self.record()
@@ -155,6 +169,7 @@ class KurskModel(Model):
         self.arrivals()                                   # 1. arrivals and reserve commitment
         if self.stale or drone_range_km(self.p, self.date) != self.range_km:
             self.refresh()
+        self.watch_salient()
         self.policy.orders(self)                          # 2. orders: Ukrainian policy ...
         doctrine.russian_orders(self)                     #    ... and Russian doctrine
         for unit in list(self.field_units):               # 3. movement (a copy: losses may dissolve)
@@ -183,16 +198,29 @@ class KurskModel(Model):
         return unit
 
     def arrivals(self) -> None:
-        """Release the formations due today and hand out replacements."""
+        """Release the formations due today and hand out the Kursk theatre's replacements."""
         for side, reserve in self.reserves.items():
             for slot, spec in reserve.due(self.date):
                 unit = self.raise_unit(slot, spec)
                 if self.control[unit.node] != unit.side:      # its assembly area is lost: use a depot
                     unit.place(self.theatre.depots[unit.side][0][0])
-        east = self.policy.reinforce_east(self)
-        ua = [b for b in self.ukrainian_brigades() if (b.posture == EAST) == east and b.posture not in (RAIL, REFIT)]
-        self.reserves["UA"].replacements(ua if east else [b for b in ua if b.supply_ratio > 0])
+                if unit.nation == "RU":
+                    self.east.draw_for_kursk(self, unit.personnel)
+        ua = self.reserves["UA"]
+        if self.policy.reinforce_east(self):                  # replacements (and survivors) go east
+            ua.pool += ua.replacements_per_day
+            self.east.replacements(self, "UA", ua.pool)
+            ua.pool = 0.0
+        else:
+            ua.replacements([b for b in self.field_units if b.side == "UA" and not b.garrison and b.supply_ratio > 0])
         self.reserves["RU"].replacements([u for u in self.field_units if u.nation == "RU" and u.supply_ratio > 0])
+
+    def watch_salient(self) -> None:
+        """Note the first day no Ukrainian brigade (garrisons aside) stands on Kursk ground: from
+        then on the salient is lost, for both sides' orders and for Russia's redeployment."""
+        if self.salient_lost_on is None and not any(
+                u.side == "UA" and not u.garrison and self.theatre.in_kursk[u.node] for u in self.field_units):
+            self.salient_lost_on = self.date
 
     # --- bookkeeping the rules share ----------------------------------------------------------
     def refresh(self) -> None:
@@ -267,13 +295,16 @@ class KurskModel(Model):
         return self._cached(("route", side, goals, infantry, fire), build)
 
     def frontier(self, side: str) -> tuple[int, ...]:
-        """Nodes held by `side` next to enemy-held Kursk ground."""
+        """Nodes held by `side` next to enemy-held ground it may attack (Kursk; for Russia, the Sumy
+        targets too once the salient is lost)."""
         th = self.theatre
+        sumy_open = side == "RU" and self.salient_lost_on is not None
 
         def build():
-            return tuple(n for n in range(th.n) if self.control[n] == side and any(
-                self.control[m] != side and th.in_kursk[m] for m in th.neighbours[n]))
-        return self._cached(("frontier", side), build)
+            target, control = th.may_attack(sumy_open), self.control
+            return tuple(n for n in range(th.n) if control[n] == side and any(
+                control[m] != side and target[m] for m in th.neighbours[n]))
+        return self._cached(("frontier", side, sumy_open), build)
 
     def threat_to(self, side: str) -> list[float]:
         """Per node held by `side`: enemy combat power on the neighbouring nodes."""
@@ -297,7 +328,7 @@ class KurskModel(Model):
         if lost <= 0.0 or not unit.alive:
             return
         lost = min(lost, unit.personnel)
-        unit.cohesion = max(0.0, unit.cohesion - self.p["cohesion_per_loss"] * lost / unit.personnel)
+        unit.cohesion = cohesion_after(unit.cohesion, lost, unit.personnel, self.p["cohesion_per_loss"])
         unit.personnel -= lost
         self.losses[unit.nation] += lost
         if unit.personnel <= 0.0 or unit.personnel < self.p["remnant_personnel"]:
@@ -326,35 +357,39 @@ class KurskModel(Model):
 
     # --- data ---------------------------------------------------------------------------------
     def record(self) -> None:
-        th = self.theatre
-        ua_kursk = ua_east = ru_kursk = nk_kursk = 0.0
+        th, east = self.theatre, self.east
+        ua_kursk = ru_kursk = nk_kursk = ua_all = 0.0
         brigades = 0
         supplied = ua_field = 0.0
         for u in self.units:
             if u.side == "UA":
-                if u.posture == EAST:
-                    ua_east += u.personnel
-                elif u.in_theatre and th.in_kursk[u.node]:
-                    ua_kursk += u.personnel
-                    brigades += 1
+                ua_all += u.personnel
                 if u.in_theatre:
                     ua_field += u.personnel
                     supplied += u.personnel * u.supply_ratio
+                    if th.in_kursk[u.node]:
+                        ua_kursk += u.personnel
+                        brigades += 1
             elif u.nation == "NK":
                 nk_kursk += u.personnel
-            else:
+            elif u.in_theatre:
                 ru_kursk += u.personnel
+        ua_east_total = sum(east.personnel["UA"])
+        losses, away, captured = self.losses, self.losses_east, self.captured
         self.records.append((
-            self.day, self.date.isoformat(), max(0.0, self.ua_area), self.east.gain_km2,
-            self.losses["UA"], self.losses["RU"], self.losses["NK"], self.captured["UA"], ua_kursk,
+            self.day, self.date.isoformat(), max(0.0, self.ua_area), east.gain_km2,
+            losses["UA"], losses["RU"], losses["NK"], captured["UA"], ua_kursk,
             control.main_supply_route_cut(self),
-            ru_kursk, nk_kursk, ua_east, brigades, supplied / ua_field if ua_field else 0.0,
-            self.range_km, self.east.gain_today, self.east.redeployed,
+            ru_kursk, nk_kursk, sum(east.from_kursk["UA"]), brigades, supplied / ua_field if ua_field else 0.0,
+            self.range_km, east.gain_today, east.redeployed,
+            losses["UA"] - away["UA"] + captured["UA"], away["UA"], losses["UA"] + captured["UA"],
+            ua_all + ua_east_total, losses["RU"] + losses["NK"] + captured["RU"], control.ru_sumy_km2(self),
+            ua_east_total, sum(east.personnel["RU"]), east.drawn, *east.gain,
         ))
 
     def summary(self) -> dict:
         """Final values, with the policy, its parameters and the seed."""
-        final = dict(zip(COLUMNS, self.records[-1]))
+        final = dict(zip(self.columns, self.records[-1]))
         ss = self.seed_sequence
         return {
             "scenario": self.campaign.name, "variant": self.campaign.variant,

@@ -1,8 +1,9 @@
 """Ukrainian policies: `hold` the salient, or `withdraw` and reinforce the eastern front.
 
 A policy gives the day's orders to the Ukrainian brigades and decides where the reserve sends its
-brigades and replacements. Both share the defensive doctrine below; they differ in what happens
-from the decision date on.
+brigades and replacements. Both share the defensive doctrine below and the fate of the survivors
+once the salient is lost (they refit and go east); they differ in what happens from the decision
+date on.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from .agents import DEFEND, EAST, MOVE, RAIL, REFIT, REST, WITHDRAW, Brigade
+from .agents import DEFEND, MOVE, REFIT, REST, WITHDRAW, Brigade
 
 if TYPE_CHECKING:
     from .model import KurskModel
@@ -74,29 +75,63 @@ def defend(model: KurskModel, brigades: list[Brigade]) -> None:
 def rail_east(model: KurskModel, b: Brigade) -> None:
     """Send a brigade from the Sumy depot by rail to its allocated eastern sector."""
     sector = model.east.allocate()
-    link = model.theatre.link_between[(model.theatre.sumy, sector)]
-    b.posture, b.sector, b.goal, b.target = RAIL, sector, None, None
-    b.until = model.date + dt.timedelta(days=link.rail_days)
-    b.orders = ("by rail to", sector)
+    model.east.send_by_rail(model, b, sector, model.theatre.link_between[(model.theatre.sumy, sector)].rail_days)
 
 
 def out_of_theatre(model: KurskModel, b: Brigade) -> None:
-    """Refit, rail movement and arrival in the east: the same under every policy."""
+    """Refit, then the rail to the east (the eastern front receives the brigade on arrival): the
+    same under every policy."""
     if b.posture == REFIT and model.date >= b.until:
         rail_east(model, b)
-    elif b.posture == RAIL and model.date >= b.until:
-        b.place(b.sector)
-        b.posture, b.orders = EAST, ("hold the sector of", b.sector)
+
+
+def pull_out(model: KurskModel, fraction: float) -> None:
+    """Order `fraction` of the brigades in the theatre (garrisons aside) back to Sumy, those out of
+    contact first, the ones in contact last (the rear guard)."""
+    threat = model.threat_to("UA")
+    th = model.theatre
+    brigades = [b for b in model.ukrainian_brigades() if b.in_theatre and not b.garrison and b.posture != WITHDRAW]
+    brigades.sort(key=lambda b: (max([threat[b.node]] + [threat[n] for n in th.neighbours[b.node]]), b.slot))
+    for b in brigades[:round(fraction * len(brigades))]:
+        b.posture, b.goal, b.target = WITHDRAW, (th.sumy,), None
+        b.orders = ("withdraw to Sumy", None)
+
+
+def pull_back(model: KurskModel, b: Brigade) -> None:
+    """One day of a withdrawing brigade: on to Sumy over its own ground, refit there, or, if cut
+    off, fight through the first enemy node on the shortest way home."""
+    th = model.theatre
+    b.target = None
+    if b.node == th.sumy:
+        b.leave_theatre(REFIT)
+        b.until = model.date + dt.timedelta(days=int(model.p["refit_days"]))
+        b.orders = ("refit at Sumy", None)
+        return
+    if b.in_transit:
+        return
+    if model.routes("UA", (th.sumy,))[b.node] >= 0:
+        b.goal, b.orders = (th.sumy,), ("withdraw to Sumy", None)
+        return
+    hop = model.routes("ANY", (th.sumy,))[b.node]
+    if hop >= 0 and model.control[hop] != "UA":
+        b.goal, b.target, b.orders = None, hop, ("break out through", hop)
 
 
 class Policy:
-    """Base class: orders for the Ukrainian brigades and the reserve's destination."""
+    """Orders for the Ukrainian brigades and the reserve's destination.
+
+    What every policy shares: the defensive doctrine; garrisons hold their node; once the salient is
+    lost (no brigade left on Kursk ground, `KurskModel.watch_salient`) the survivors withdraw, refit
+    and go east, and the reserves and replacements go east with them. A policy adds its own decision
+    (`decide`) and may send the reserves east earlier (`reinforce_east`).
+    """
 
     name = "policy"
-    parameters: tuple[str, ...] = ()       # scenario parameters that belong to the policy
+    parameters: tuple[str, ...] = ()       # scenario parameters that belong to the policy alone
 
     def __init__(self, params: dict):
         self.params = params
+        self.survivors_ordered = False
 
     def describe(self) -> dict:
         return {}
@@ -108,13 +143,32 @@ class Policy:
 
     def reinforce_east(self, model: KurskModel) -> bool:
         """Whether reserve brigades and replacements go east (True) or into Kursk (False) today."""
-        return False
+        return model.salient_lost_on is not None
+
+    def decide(self, model: KurskModel) -> None:
+        """The policy's own decision of the day, before the day's orders (none under `hold`)."""
 
     def orders(self, model: KurskModel) -> None:
+        self.decide(model)
+        if model.salient_lost_on is not None and not self.survivors_ordered:
+            self.survivors_ordered = True
+            pull_out(model, 1.0)
+        th, east = model.theatre, self.reinforce_east(model)
+        staying = []
         for b in model.ukrainian_brigades():
-            if not b.in_theatre:
+            if b.garrison:
+                b.goal, b.orders = None, ("hold", b.node)
+            elif not b.in_theatre:
                 out_of_theatre(model, b)
-        defend(model, [b for b in model.ukrainian_brigades() if b.in_theatre])
+            elif b.posture == WITHDRAW:
+                pull_back(model, b)
+            elif east and b.reserve and b.node == th.sumy:
+                b.leave_theatre(REFIT)                     # fresh reserve: straight to the railhead
+                b.until = model.date
+                out_of_theatre(model, b)
+            else:
+                staying.append(b)
+        defend(model, staying)
 
 
 class Hold(Policy):
@@ -130,7 +184,7 @@ class Withdraw(Policy):
     """
 
     name = "withdraw"
-    parameters = ("withdraw_date", "withdraw_fraction", "refit_days")
+    parameters = ("withdraw_date", "withdraw_fraction")
 
     def __init__(self, params: dict):
         super().__init__(params)
@@ -145,54 +199,12 @@ class Withdraw(Policy):
         return self.date           # before it, orders and reserves go exactly as under hold
 
     def reinforce_east(self, model: KurskModel) -> bool:
-        return model.date >= self.date
+        return model.date >= self.date or super().reinforce_east(model)
 
-    def orders(self, model: KurskModel) -> None:
+    def decide(self, model: KurskModel) -> None:
         if model.date >= self.date and not self.ordered:
             self.ordered = True
-            self.order_withdrawal(model)
-        th = model.theatre
-        staying = []
-        for b in model.ukrainian_brigades():
-            if not b.in_theatre:
-                out_of_theatre(model, b)
-            elif b.posture == WITHDRAW:
-                self.pull_back(model, b)
-            elif self.reinforce_east(model) and b.node == th.sumy and b.reserve:
-                b.leave_theatre(REFIT)                     # fresh reserve: straight to the railhead
-                b.until = model.date
-                out_of_theatre(model, b)
-            else:
-                staying.append(b)
-        defend(model, staying)
-
-    def order_withdrawal(self, model: KurskModel) -> None:
-        """Choose who leaves: brigades out of contact first, the ones in contact last (rear guard)."""
-        threat = model.threat_to("UA")
-        th = model.theatre
-        brigades = [b for b in model.ukrainian_brigades() if b.in_theatre]
-        brigades.sort(key=lambda b: (max([threat[b.node]] + [threat[n] for n in th.neighbours[b.node]]), b.slot))
-        for b in brigades[:round(self.fraction * len(brigades))]:
-            b.posture, b.goal, b.target = WITHDRAW, (th.sumy,), None
-            b.orders = ("withdraw to Sumy", None)
-
-    def pull_back(self, model: KurskModel, b: Brigade) -> None:
-        th = model.theatre
-        b.target = None
-        if b.node == th.sumy:
-            b.leave_theatre(REFIT)
-            b.until = model.date + dt.timedelta(days=int(self.params["refit_days"]))
-            b.orders = ("refit at Sumy", None)
-            return
-        if b.in_transit:
-            return
-        if model.routes("UA", (th.sumy,))[b.node] >= 0:
-            b.goal, b.orders = (th.sumy,), ("withdraw to Sumy", None)
-            return
-        # Cut off: fight through the first enemy node on the shortest way home.
-        hop = model.routes("ANY", (th.sumy,))[b.node]
-        if hop >= 0 and model.control[hop] != "UA":
-            b.goal, b.target, b.orders = None, hop, ("break out through", hop)
+            pull_out(model, self.fraction)
 
 
 POLICIES = {cls.name: cls for cls in (Hold, Withdraw)}

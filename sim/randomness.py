@@ -42,18 +42,18 @@ class RandomStreams:
     - combat[day][node*2 + s]: loss multiplier for side s (0 = UA, 1 = Russian side) at a node;
     - movement[day][slot]: loss multiplier for a unit moving under fire control;
     - supply[day][slot]: uniform for surrender decisions of an encircled unit;
-    - east[day][sector]: multiplier of the day's eastern gain in a sector.
+    - east[day][sector*2 + s]: loss multiplier for side s in an eastern sector (as combat's).
     Slots are fixed per unit for the whole run (the order of battle is known at the start).
     """
 
     def __init__(self, seed: np.random.SeedSequence, n_days: int, n_nodes: int, n_units: int,
-                 n_sectors: int, combat_cv: float, east_cv: float):
+                 n_sectors: int, combat_cv: float):
         rows = n_days + 1
         gen = {s: np.random.default_rng(stream_seed(seed, s)) for s in STREAMS}
         self._combat = lognormal_factors(gen["combat"].random((rows, n_nodes * 2)), combat_cv)
         self._movement = lognormal_factors(gen["movement"].random((rows, n_units)), combat_cv)
         self._supply = gen["supply"].random((rows, n_units))
-        self._east = lognormal_factors(gen["east"].random((rows, n_sectors)), east_cv)
+        self._east = lognormal_factors(gen["east"].random((rows, n_sectors * 2)), combat_cv)
         self.day(0)
 
     def day(self, day: int) -> None:

@@ -24,7 +24,7 @@ import pyarrow.parquet as pq  # noqa: E402
 
 from .experiment import BASELINE  # noqa: E402
 from .scenario import ScenarioError  # noqa: E402
-from .stats import compare, describe  # noqa: E402
+from .stats import compare, describe, paired_t_ci  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -36,13 +36,15 @@ class Metric:
 
 
 METRICS = (
-    Metric("ua_soldiers_lost", "Ukrainian soldiers lost (killed, wounded, captured)", False, "personnel"),
-    Metric("ua_losses", "Ukrainian killed and wounded", False, "personnel"),
+    Metric("ua_losses_total", "Ukrainian soldiers lost, both theatres (killed, wounded, captured)", False, "personnel"),
+    Metric("ua_losses_kursk", "… of which in the Kursk theatre (with Sumy oblast)", False, "personnel"),
+    Metric("ua_losses_east", "… of which in the eastern sectors", False, "personnel"),
     Metric("ua_captured", "Ukrainians captured", False, "personnel"),
-    Metric("ua_kursk_area_mean_km2", "Kursk ground held, mean over the campaign", True, "km²"),
+    Metric("ua_personnel_end", "Ukrainian personnel in formations at the horizon", True, "personnel"),
     Metric("ru_east_gain_km2", "Russian gains on the eastern front", False, "km²"),
-    Metric("ru_losses", "Russian killed and wounded", True, "personnel"),
-    Metric("nk_losses", "North Korean killed and wounded", True, "personnel"),
+    Metric("ru_sumy_gain_km2", "Russian-held ground in Sumy oblast at the horizon", False, "km²"),
+    Metric("ua_kursk_area_mean_km2", "Kursk ground held, mean over the campaign", True, "km²"),
+    Metric("ru_losses_total", "Russian and North Korean soldiers lost", True, "personnel"),
 )
 BOOTSTRAP_SEED = 0          # the report's own resampling; fixed so the report is reproducible
 
@@ -113,7 +115,7 @@ def write_report(folder: Path, decision_map: tuple[str, str] | None = None) -> R
         raise ScenarioError("--map", ",".join(decision_map), f"{folder} holds a batch; a decision map needs a sweep")
     labels = manifest["policies"]
     others = [p for p in labels if p != BASELINE]
-    n = len(by_policy(summary, "ua_losses", [BASELINE])[BASELINE])
+    n = len(by_policy(summary, "ua_losses_total", [BASELINE])[BASELINE])
     if n == 0:
         raise ScenarioError(folder, "summary.parquet", f"no replication finished under every policy "
                             f"({len(manifest.get('failed', []))} runs failed; their errors are in {folder / 'failed'})")
@@ -152,6 +154,19 @@ def write_report(folder: Path, decision_map: tuple[str, str] | None = None) -> R
             terminal.append(f"{m.title[:52]:52s} {label[:24]:24s} {_fmt(c['mean_diff']):>10s} "
                             f"{_fmt(c['t_lo']) + ' to ' + _fmt(c['t_hi']):>20s} {better:>16s}")
 
+    lines += ["", "## Russian gains per eastern sector", "",
+              "Mean Russian gain in each sector over the horizon under `hold`, and each policy's paired difference "
+              "(policy − hold) with its 95% interval (paired t). The columns sum to the eastern total.", "",
+              "| sector | hold (km²) | " + " | ".join(f"{label}: difference" for label in others) + " |",
+              "|---|---:|" + "---:|" * len(others)]
+    for column in _sector_columns(summary):
+        values = by_policy(summary, column, labels)
+        cells = []
+        for label in others:
+            mean, lo, hi = paired_t_ci(values[label] - values[BASELINE])
+            cells.append(f"{_fmt(mean)} ({_fmt(lo)} to {_fmt(hi)})")
+        name = column.removeprefix("ru_gain_km2_").replace("_", " ")
+        lines.append(f"| {name} | {_fmt(float(np.mean(values[BASELINE])))} | " + " | ".join(cells) + " |")
     lines += ["", "## In words", ""] + [f"- {s}" for s in _sentences(comparisons, others)]
     lines += ["", "## Plots", "", "![held area](fan_area.png)", "", "![eastern gains](east_gains.png)", "",
               "![losses](losses.png)", "", "![paired differences](paired_differences.png)", ""]
@@ -165,6 +180,11 @@ def write_report(folder: Path, decision_map: tuple[str, str] | None = None) -> R
     return Report(folder / "report.md", "\n".join(terminal))
 
 
+def _sector_columns(summary: dict) -> list[str]:
+    """The per-sector gain columns of a summary, in the scenario's order."""
+    return [c for c in summary if c.startswith("ru_gain_km2_")]
+
+
 def _sentences(comparisons: dict, others: list[str]) -> list[str]:
     def change(c: dict, more: str, less: str) -> str:
         word = more if c["mean_diff"] > 0 else less
@@ -173,13 +193,15 @@ def _sentences(comparisons: dict, others: list[str]) -> list[str]:
 
     out = []
     for label in others:
-        lost = comparisons[("ua_soldiers_lost", label)]
+        lost = comparisons[("ua_losses_total", label)]
         east = comparisons[("ru_east_gain_km2", label)]
+        sumy = comparisons[("ru_sumy_gain_km2", label)]
         kursk = comparisons[("ua_kursk_area_mean_km2", label)]
         out.append(
-            f"`{label}`: Ukraine loses {change(lost, 'more soldiers', 'fewer soldiers')} than under hold, "
-            f"better in {lost['p_better']:.0%} of replications; Russia gains {change(east, 'km² more', 'km² less')} "
-            f"in the east; Ukraine holds {change(kursk, 'km² more', 'km² less')} of Kursk on average over the campaign.")
+            f"`{label}`: Ukraine loses {change(lost, 'more soldiers', 'fewer soldiers')} than under hold in "
+            f"both theatres together, better in {lost['p_better']:.0%} of replications; Russia gains "
+            f"{change(east, 'km² more', 'km² less')} in the east and {change(sumy, 'km² more', 'km² less')} in "
+            f"Sumy oblast; Ukraine holds {change(kursk, 'km² more', 'km² less')} of Kursk on average over the campaign.")
     return out
 
 
@@ -210,8 +232,9 @@ def _plots(folder: Path, summary: dict, labels: list[str], others: list[str]) ->
         plt.close(fig)
 
     fig, axes = plt.subplots(1, 3, figsize=(13, 4.2))
-    for ax, column, title in zip(axes, ("ua_soldiers_lost", "ru_losses", "nk_losses"),
-                                 ("Ukrainian soldiers lost", "Russian killed and wounded", "North Korean killed and wounded")):
+    for ax, column, title in zip(axes, ("ua_losses_kursk", "ua_losses_east", "ru_losses_total"),
+                                 ("Ukrainian soldiers lost in Kursk", "Ukrainian soldiers lost in the east",
+                                  "Russian and North Korean soldiers lost")):
         values = by_policy(summary, column, labels)
         ax.boxplot([values[label] for label in labels], showfliers=False)
         ax.set_xticks(range(1, len(labels) + 1), labels, rotation=30, ha="right", fontsize=8)
@@ -221,8 +244,9 @@ def _plots(folder: Path, summary: dict, labels: list[str], others: list[str]) ->
     plt.close(fig)
 
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
-    for ax, column, title in zip(axes, ("ua_soldiers_lost", "ru_east_gain_km2"),
-                                 ("Ukrainian soldiers lost: policy − hold", "Russian eastern gains (km²): policy − hold")):
+    for ax, column, title in zip(axes, ("ua_losses_total", "ru_east_gain_km2"),
+                                 ("Ukrainian soldiers lost, both theatres: policy − hold",
+                                  "Russian eastern gains (km²): policy − hold")):
         values = by_policy(summary, column, labels)
         for i, label in enumerate(others):
             ax.hist(values[label] - values[BASELINE], bins=40, alpha=0.5, color=colours[(i + 1) % len(colours)],

@@ -79,14 +79,20 @@ class UnitSpec:
     mobility: str = "mechanized"
     target: str | None = None   # a fixed objective (the pipeline detachment)
     quality: float | None = None  # combat power per soldier; None: the side's parameter
+    garrison: bool = False      # holds its own node: never ordered elsewhere or withdrawn (falls back if it falls)
 
 
 @dataclass(frozen=True)
 class EastSector:
     node: str
-    share: float
-    defenders: float
-    attackers: float
+    frontage: float             # node-wide axes the sector's attacks go in on at once
+    gain_share: float           # its share of the reported eastern gains: a calibration target only
+    grouping_origin: float      # share of the Russian Kursk grouping drawn from it (ru_grouping_from_east)
+
+    @property
+    def column(self) -> str:
+        """Its column of Russian gains in the record: ru_gain_km2_<name>, lower case, spaces as _."""
+        return "ru_gain_km2_" + self.node.lower().replace(" ", "_").replace("-", "_")
 
 
 @dataclass(frozen=True)
@@ -105,9 +111,9 @@ class Scenario:
     depots: tuple[Depot, ...]
     units: tuple[UnitSpec, ...]
     east_sectors: tuple[EastSector, ...]
-    east_monthly_gain: dict[tuple[int, int], float]
     east_allocation: dict[str, float]
     main_supply_route: tuple[str, ...]
+    sumy_targets: tuple[str, ...]       # Sumy-oblast settlements Russia attacks once the salient is lost
     variants: dict[str, dict[str, Any]] = field(default_factory=dict)
     variant: str | None = None
 
@@ -167,6 +173,12 @@ def _date(path, where: str, value: Any) -> dt.date:
     return value
 
 
+def _flag(path, where: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ScenarioError(path, where, f"must be true or false, got {value!r}")
+    return value
+
+
 def _choice(path, where: str, value: Any, allowed) -> str:
     if value not in allowed:
         raise ScenarioError(path, where, f"{value!r} is not allowed; allowed: {', '.join(allowed)}")
@@ -214,7 +226,7 @@ def read_toml(path: Path) -> dict:
 _UNIT_INTERVAL = {
     "withdraw_fraction", "unsupplied_power", "surrender_cohesion", "surrender_daily_prob",
     "surrender_captured_share", "breakout_loss_share", "attack_cohesion_min", "break_cohesion",
-    "sector_support", "fire_loss_per_km", "east_daily_loss_rate", "ru_redeploy_share",
+    "sector_support", "fire_loss_per_km", "ru_redeploy_share", "ru_grouping_from_east",
     "cut_cohesion_loss_per_day", "cohesion_recovery_per_day",
 }
 _POSITIVE = {"force_unit", "stock_days", "tortuosity", "breakthrough_ratio", "nk_learning_days"}
@@ -424,12 +436,21 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None,
                 raise ScenarioError(path, f"{where}.arrival",
                                     f"{arrival} is outside the horizon; allowed: {start} .. {end}")
         target = row.get("target")
-        units.append(UnitSpec(
-            nm, side, nd, strength, share, arrival, bool(row.get("reserve", False)),
+        spec = UnitSpec(
+            nm, side, nd, strength, share, arrival, _flag(path, f"{where}.reserve", row.get("reserve", False)),
             _choice(path, f"{where}.mobility", row.get("mobility", "mechanized"), MOBILITIES),
             None if target is None else node_ref(f"{where}.target", target),
             None if "quality" not in row else _number(path, f"{where}.quality", row["quality"], minimum=1e-9),
-        ))
+            _flag(path, f"{where}.garrison", row.get("garrison", False)),
+        )
+        if by_name[nd].region == "east":
+            # A sector's own forces: they hold or attack there, and nothing else.
+            if side == "NK" or spec.reserve or spec.garrison or spec.target or strength is None:
+                raise ScenarioError(path, f"{where}.node", f"{nd!r} is an eastern sector; a unit there is a UA or RU "
+                                    "force with its own personnel, not a reserve, garrison or unit with a target")
+        elif spec.garrison and side != "UA":
+            raise ScenarioError(path, f"{where}.garrison", "only Ukrainian units garrison a node")
+        units.append(spec)
 
     sectors = []
     for i, row in enumerate(_rows(path, east, "east.sectors")):
@@ -440,32 +461,28 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None,
         _source(path, where, row)
         sectors.append(EastSector(
             nd,
-            _number(path, f"{where}.share", row.get("share"), maximum=1.0),
-            _number(path, f"{where}.defenders", row.get("defenders"), minimum=1e-9),
-            _number(path, f"{where}.attackers", row.get("attackers"), minimum=1e-9),
+            _number(path, f"{where}.frontage", row.get("frontage"), minimum=1e-9),
+            _number(path, f"{where}.gain_share", row.get("gain_share"), maximum=1.0),
+            _number(path, f"{where}.grouping_origin", row.get("grouping_origin"), maximum=1.0),
         ))
-    if abs(sum(s.share for s in sectors) - 1.0) > 1e-6:
-        raise ScenarioError(path, "east.sectors", f"shares must sum to 1, got {sum(s.share for s in sectors):g}")
-
-    gains: dict[tuple[int, int], float] = {}
-    for i, row in enumerate(_rows(path, east, "east.monthly_gain")):
-        where = f"east.monthly_gain[{i}]"
-        month = _text(path, f"{where}.month", row.get("month"))
-        try:
-            y, m = (int(x) for x in month.split("-"))
-            dt.date(y, m, 1)
-        except ValueError:
-            raise ScenarioError(path, f"{where}.month", f"must look like 2024-08, got {month!r}") from None
-        _source(path, where, row)
-        gains[(y, m)] = _number(path, f"{where}.km2", row.get("km2"))
-    d = dt.date(start.year, start.month, 1)
-    while d <= end:
-        if (d.year, d.month) not in gains:
-            raise ScenarioError(path, "east.monthly_gain", f"no figure for {d:%Y-%m}; every month of the horizon needs one")
-        d = dt.date(d.year + d.month // 12, d.month % 12 + 1, 1)
+        for side in SIDES:
+            if not any(u.node == nd and u.side == side and u.arrival is None for u in units):
+                raise ScenarioError(path, f"{where}.node", f"no {side} unit holds sector {nd!r} at the start; "
+                                    f"give it one in forces.units")
+    total = sum(s.gain_share for s in sectors)
+    if abs(total - 1.0) > 1e-6:
+        raise ScenarioError(path, "east.sectors.gain_share", f"must sum to 1 over the sectors, got {total:g}")
+    total = sum(s.grouping_origin for s in sectors)
+    if total > 1.0 + 1e-6:       # the rest comes from fronts the model does not hold
+        raise ScenarioError(path, "east.sectors.grouping_origin", f"must sum to at most 1, got {total:g}")
+    if len({s.column for s in sectors}) < len(sectors):
+        raise ScenarioError(path, "east.sectors", "two sectors give the same column name")
+    sector_nodes = {s.node for s in sectors}
+    for u in units:
+        if by_name[u.node].region == "east" and u.node not in sector_nodes:
+            raise ScenarioError(path, f"forces.units[{u.name}].node", f"{u.node!r} is not an eastern sector")
 
     allocation = {}
-    sector_nodes = {s.node for s in sectors}
     for i, row in enumerate(_rows(path, east, "east.allocation")):
         where = f"east.allocation[{i}]"
         nd = node_ref(f"{where}.node", row.get("node"))
@@ -483,10 +500,18 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None,
     for a, b in zip(msr, msr[1:]):
         if frozenset((a, b)) not in pairs:
             raise ScenarioError(path, "theatre.main_supply_route", f"{a!r} and {b!r} are not joined by an edge")
+    targets = theatre.get("sumy_targets", [])
+    if not isinstance(targets, list):
+        raise ScenarioError(path, "theatre.sumy_targets", "must be a list of node names")
+    targets = tuple(node_ref(f"theatre.sumy_targets[{i}]", n) for i, n in enumerate(targets))
+    for i, nd in enumerate(targets):
+        if by_name[nd].region != "ua_rear" or by_name[nd].control != "UA":
+            raise ScenarioError(path, f"theatre.sumy_targets[{i}]", f"{nd!r} must be a Ukrainian-held node of region 'ua_rear'")
     base = next((d.node for d in depots if d.side == "UA"), None)
-    for nd in allocation:
-        if frozenset((base, nd)) not in {frozenset((e.a, e.b)) for e in edges if e.road_class == "rail"}:
-            raise ScenarioError(path, "east.allocation", f"no rail edge from {base!r} (the first UA depot) to {nd!r}")
+    rail = {frozenset((e.a, e.b)) for e in edges if e.road_class == "rail"}
+    for nd in sector_nodes:
+        if frozenset((base, nd)) not in rail:
+            raise ScenarioError(path, "east.sectors", f"no rail edge from {base!r} (the first UA depot) to {nd!r}")
 
     variants = {}
     for key, row in _table(path, "variants", doc.get("variants", {})).items():
@@ -499,7 +524,7 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None,
                 raise ScenarioError(path, f"variants.{key}.{k}", exc.message) from None
 
     sc = Scenario(path, name, title, start, end, params, info, terrain, road_classes, tuple(nodes),
-                  tuple(edges), tuple(depots), tuple(units), tuple(sectors), gains, allocation, msr,
+                  tuple(edges), tuple(depots), tuple(units), tuple(sectors), allocation, msr, targets,
                   variants)
 
     changes: dict[str, Any] = {}
@@ -526,8 +551,8 @@ REQUIRED_PARAMS = {
     "attrition_noise_cv", "attacker_exposure", "breakthrough_ratio", "advance_km2_per_day", "attack_ratio_min",
     "attack_cohesion_min", "break_cohesion", "consolidation_days", "cohesion_per_loss", "cohesion_recovery_per_day",
     "sector_support", "sector_depth_hops", "remnant_personnel", "pipeline_surprise", "nk_arrival", "nk_initial_exposure", "nk_learned_exposure",
-    "nk_learning_days", "nk_learned_quality", "east_elasticity", "east_noise_cv", "east_daily_loss_rate",
-    "ru_redeploy_delay_days", "ru_redeploy_share",
+    "nk_learning_days", "nk_learned_quality", "east_ua_replacements_per_day", "east_ru_replacements_per_day",
+    "ru_redeploy_delay_days", "ru_redeploy_share", "ru_grouping_from_east", "ru_transit_days",
 }
 
 

@@ -107,33 +107,42 @@ def resupply(model: KurskModel) -> None:
     stock_max, refill = p["stock_days"], p["resupply_days_per_day"]
     cut_loss, recovery = p["cut_cohesion_loss_per_day"], p["cohesion_recovery_per_day"]
     field = model.field_units
-    if len(field) < len(model.units):        # out of the theatre (refit, rail, east): supplied by the rear
+    if len(field) < len(model.units):        # out of the theatre (refit, rail): supplied by the rear
         for u in model.units:
             if not u.in_theatre:
                 u.stock, u.supply_ratio = stock_max, 1.0
                 u.cohesion = min(1.0, u.cohesion + recovery)
-    for side in ("UA", "RU"):
+    by_side: dict[str, list] = {"UA": [], "RU": []}
+    for u in field:
+        by_side[u.side].append(u)
+    link_capacity = th.link_capacity
+    for side, units in by_side.items():
         depot_of, paths = model.supply_network(side)
         connected = model.connected_to_depot(side)
         capacity = th.depots[side]
-        units = [u for u in field if u.side == side]
         demand: dict[int, float] = {}            # personnel to supply at each node
         for u in units:
             demand[u.node] = demand.get(u.node, 0.0) + u.personnel
         depot_load = [0.0] * len(capacity)
-        link_load = [0.0] * len(th.links)
+        link_load = [0.0] * len(link_capacity)
         for node, d in demand.items():
             k = depot_of[node]
             if k >= 0:
                 depot_load[k] += d
                 for li in paths[node]:
                     link_load[li] += d
-        links = th.links
         node_ratio: dict[int, float] = {}        # units on one node share their path's ratio
         for node in demand:
             k = depot_of[node]
-            node_ratio[node] = 0.0 if k < 0 else min(
-                1.0, capacity[k][1] / depot_load[k], *[links[li].capacity / link_load[li] for li in paths[node]])
+            if k < 0:
+                node_ratio[node] = 0.0
+                continue
+            ratio = capacity[k][1] / depot_load[k]
+            for li in paths[node]:
+                r = link_capacity[li] / link_load[li]
+                if r < ratio:
+                    ratio = r
+            node_ratio[node] = ratio if ratio < 1.0 else 1.0
         surrender_cohesion, surrender_prob = p["surrender_cohesion"], p["surrender_daily_prob"]
         for u in units:
             ratio = u.supply_ratio = node_ratio[u.node]

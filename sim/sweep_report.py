@@ -28,7 +28,7 @@ from .sensitivity import prcc, zero_crossing  # noqa: E402
 from .stats import compare  # noqa: E402
 
 SWEEP_METRICS = (
-    Metric("ua_soldiers_lost", "Ukrainian soldiers lost", False, "personnel"),
+    Metric("ua_losses_total", "Ukrainian soldiers lost, both theatres", False, "personnel"),
     Metric("ru_east_gain_km2", "Russian gains in the east", False, "km²"),
     Metric("ua_kursk_area_mean_km2", "Kursk ground held (campaign mean)", True, "km²"),
 )
@@ -156,7 +156,7 @@ def _ranking(pairs: _Pairs, factors: list[str]) -> list[dict]:
     x = np.column_stack([pairs.factor[f][first] for f in factors])
     results = {m.column: prcc(x, np.array([pairs.diff(m.column)[pairs.point == p].mean() for p in points]))
                for m in SWEEP_METRICS}
-    rows = [{"factor": f, "soldiers": results["ua_soldiers_lost"][j], "east": results["ru_east_gain_km2"][j],
+    rows = [{"factor": f, "soldiers": results["ua_losses_total"][j], "east": results["ru_east_gain_km2"][j],
              "kursk": results["ua_kursk_area_mean_km2"][j]} for j, f in enumerate(factors)]
     return sorted(rows, key=lambda r: -abs(r["soldiers"]["prcc"]) if math.isfinite(r["soldiers"]["prcc"]) else 0.0)
 
@@ -180,12 +180,12 @@ def _point_table(per_point: list[dict], points: dict, factors: list[str], pairs:
 
 
 def _paragraph(label: str, pairs: _Pairs, per_point: list[dict], ranking: list[dict], factors: list[str]) -> str:
-    rows = [r for r in per_point if r["ua_soldiers_lost"] is not None]
+    rows = [r for r in per_point if r["ua_losses_total"] is not None]
     if len(rows) < 2:
         return (f"Too few replications for intervals at {len(per_point) - len(rows)} of {len(per_point)} design "
                 "points (each needs at least 2): run the sweep with more replications (--runs).")
-    better = sum(1 for r in rows if r["ua_soldiers_lost"]["t_hi"] < 0)
-    worse = sum(1 for r in rows if r["ua_soldiers_lost"]["t_lo"] > 0)
+    better = sum(1 for r in rows if r["ua_losses_total"]["t_hi"] < 0)
+    worse = sum(1 for r in rows if r["ua_losses_total"]["t_lo"] > 0)
     east = sum(1 for r in rows if r["ru_east_gain_km2"]["t_hi"] < 0)
     text = (f"`{label}` loses clearly fewer Ukrainian soldiers than `{BASELINE}` at {better} of {len(rows)} design "
             f"points, clearly more at {worse}, and the difference is within the noise at the other "
@@ -199,7 +199,7 @@ def _paragraph(label: str, pairs: _Pairs, per_point: list[dict], ranking: list[d
     text += (f"The answer turns most on `{f}` (PRCC {r:+.2f} with the difference in soldiers lost): the "
              f"{direction} `{f}` is, the worse `{label}` does against holding. ")
     x = np.array([pairs.factor[f][pairs.point == row["point"]][0] for row in rows])
-    y = np.array([row["ua_soldiers_lost"]["mean_diff"] for row in rows])
+    y = np.array([row["ua_losses_total"]["mean_diff"] for row in rows])
     flip = zero_crossing(x, y)
     if flip is not None:
         root, slope = flip

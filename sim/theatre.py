@@ -52,7 +52,7 @@ class Theatre:
     def of(cls, scenario: Scenario) -> "Theatre":
         """The theatre of `scenario`, built once per process and shared by every model that uses the
         same geography (it is read-only): a batch builds it once, not once per run."""
-        key = (scenario.nodes, scenario.edges, scenario.depots, scenario.main_supply_route,
+        key = (scenario.nodes, scenario.edges, scenario.depots, scenario.main_supply_route, scenario.sumy_targets,
                tuple(scenario.road_classes.items()), tuple(scenario.terrain.items()),
                scenario.params["tortuosity"])
         theatre = _BUILT.get(key)
@@ -72,6 +72,7 @@ class Theatre:
         self.area = [n.area_km2 for n in sc.nodes]
         self.region = [n.region for n in sc.nodes]
         self.in_kursk = [r == "kursk" for r in self.region]
+        self.ua_rear_nodes = [i for i, r in enumerate(self.region) if r == "ua_rear"]
         # Defender's multiplier: terrain and fortification protect whoever holds the node.
         self.protection = [sc.terrain[n.terrain] * (1.0 + n.fortification) for n in sc.nodes]
         self.initial_control = [n.control for n in sc.nodes]
@@ -93,6 +94,7 @@ class Theatre:
                 link = Link(len(self.links), a, b, km, rc.name, rc.speed_km_day, rc.capacity,
                             rc.infantry_only, None)
             self.links.append(link)
+        self.link_capacity = [lk.capacity for lk in self.links]
         # Ground links (road, track, pipeline) per node; rail is separate: it only serves the east.
         self.ground: list[list[Link]] = [[] for _ in range(self.n)]
         self.rail: list[list[Link]] = [[] for _ in range(self.n)]
@@ -102,7 +104,14 @@ class Theatre:
             bucket[link.b].append(link)
         self.neighbours = [[lk.other(i) for lk in self.ground[i] if not lk.infantry_only]
                            for i in range(self.n)]
-        self.kursk_neighbours = [[m for m in self.neighbours[i] if self.in_kursk[m]] for i in range(self.n)]
+        # What Russian doctrine may attack from each node: Kursk ground; once the salient is lost,
+        # also the Sumy-oblast settlements of the scenario's sumy_targets.
+        self.sumy_target = [name in sc.sumy_targets for name in self.names]
+        self.sumy_target_nodes = [self.index[name] for name in sc.sumy_targets]
+        self._target = tuple([self.in_kursk[i] or (sumy_open and self.sumy_target[i]) for i in range(self.n)]
+                             for sumy_open in (False, True))
+        self._attackable = tuple([[m for m in self.neighbours[i] if target[m]] for i in range(self.n)]
+                                 for target in self._target)
         # Ground links as plain tuples for the hot loops: (other node, link, km, infantry only), and
         # what supply can flow over: (other node, link, capacity, km).
         self.ground_links = [[(lk.other(i), lk.index, lk.km, lk.infantry_only) for lk in self.ground[i]]
@@ -145,6 +154,15 @@ class Theatre:
         self.msr_links = [self.link_between[(a, b)].index      # consecutive nodes are joined (validated)
                           for a, b in zip(self.main_supply_route, self.main_supply_route[1:])]
         self.sumy = self.depots["UA"][0][0]          # the first Ukrainian depot is the base in the rear
+
+    def attackable_neighbours(self, sumy_open: bool) -> list[list[int]]:
+        """Per node, the neighbours Russian doctrine may attack from it (Kursk ground, and the Sumy
+        targets once `sumy_open`)."""
+        return self._attackable[sumy_open]
+
+    def may_attack(self, sumy_open: bool) -> list[bool]:
+        """Per node, whether Russian doctrine may attack it (see attackable_neighbours)."""
+        return self._target[sumy_open]
 
     def sectors(self, depth: int, support: float) -> list[dict[int, float]]:
         """Per node, the weight support^h of each node h <= `depth` hops away (cached): how much of

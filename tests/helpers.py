@@ -9,8 +9,6 @@ import sys
 import time
 from contextlib import contextmanager
 
-from sim import COLUMNS
-
 
 def unit_named(model, name: str):
     """The live unit called `name`, or None once it has been dissolved."""
@@ -19,7 +17,7 @@ def unit_named(model, name: str):
 
 def column(model, name: str) -> list:
     """One column of model.records."""
-    k = COLUMNS.index(name)
+    k = model.columns.index(name)
     return [r[k] for r in model.records]
 
 

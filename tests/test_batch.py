@@ -14,7 +14,6 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from sim import COLUMNS as COLUMN_NAMES
 from sim.batch import SHARDS, run_batch
 from sim.experiment import load_experiment
 from sim.scenario import ScenarioError
@@ -133,10 +132,10 @@ def test_policies_forked_from_the_hold_run_equal_separate_runs(tmp_path):
     ts = pq.read_table(tmp_path / "out" / "timeseries.parquet").to_pydict()
     for p in exp.policies:
         for rep in range(2):
-            alone = KurskModel(exp.scenario(p.label), p.name, run_seed(exp, rep)).run().records
+            alone = KurskModel(exp.scenario(p.label), p.name, run_seed(exp, rep)).run()
             rows = [i for i, (pol, r) in enumerate(zip(ts["policy"], ts["replication"])) if pol == p.label and r == rep]
-            stored = [tuple(ts[c][i] for c in COLUMN_NAMES) for i in rows]
-            assert stored == [tuple(rec) for rec in alone], (p.label, rep)
+            stored = [tuple(ts[c][i] for c in alone.columns) for i in rows]
+            assert stored == [tuple(rec) for rec in alone.records], (p.label, rep)
 
 
 def test_results_are_byte_identical_on_one_or_two_workers(tmp_path):

@@ -29,7 +29,8 @@ from sim.cli import main
 from toy_scenario import DEFAULT_CONFIG, ROOT, toy_doc, write_scenario
 
 REQUIRED_FINAL = ("day", "date", "ua_kursk_area_km2", "ru_east_gain_km2", "ua_losses", "ru_losses",
-                  "nk_losses", "ua_captured", "ua_personnel_kursk", "supply_road_cut")
+                  "nk_losses", "ua_captured", "ua_personnel_kursk", "supply_road_cut", "ua_losses_kursk",
+                  "ua_losses_east", "ua_losses_total", "ua_personnel_end", "ru_losses_total", "ru_sumy_gain_km2")
 
 
 def start_cli(pool: ThreadPoolExecutor, args):
@@ -259,14 +260,14 @@ def test_summary_json_holds_seed_policy_and_final_values(cli):
 
 def test_timeseries_matches_an_in_process_run(cli):
     table = pq.read_table(cli["runs"]["a"] / "timeseries.parquet")
-    assert table.column_names == list(COLUMNS)
     sc = load_scenario(cli["good"])
+    assert table.column_names == list(COLUMNS) + [s.column for s in sc.east_sectors]
     model = KurskModel(sc, "withdraw", 7).run()
     assert table.num_rows == sc.n_days + 1
-    rows = [tuple(r[c] for c in COLUMNS) for r in table.to_pylist()]
+    rows = [tuple(r[c] for c in model.columns) for r in table.to_pylist()]
     assert rows == model.records           # the same numbers, across processes
     summary = json.loads((cli["runs"]["a"] / "summary.json").read_text())
-    assert summary["final"] == pytest.approx(dict(zip(COLUMNS, model.records[-1])))
+    assert summary["final"] == pytest.approx(dict(zip(model.columns, model.records[-1])))
 
 
 def test_run_refuses_to_overwrite_results_without_force(tmp_path, write_toy, capsys):

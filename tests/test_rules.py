@@ -207,11 +207,12 @@ def test_lognormal_factors_are_exactly_one_without_noise():
     assert np.all(f == 1.0)
 
 
-def test_random_streams_without_attrition_noise_give_unit_combat_factors():
-    rs = RandomStreams(np.random.SeedSequence(3), n_days=20, n_nodes=5, n_units=4, n_sectors=2,
-                       combat_cv=0.0, east_cv=0.3)
-    assert np.all(rs._combat == 1.0) and np.all(rs._movement == 1.0)
-    assert not np.all(rs._east == 1.0)
+def test_random_streams_without_attrition_noise_give_unit_combat_factors_in_both_theatres():
+    rs = RandomStreams(np.random.SeedSequence(3), n_days=20, n_nodes=5, n_units=4, n_sectors=2, combat_cv=0.0)
+    assert np.all(rs._combat == 1.0) and np.all(rs._movement == 1.0) and np.all(rs._east == 1.0)
+    assert rs._east.shape == (21, 4)                  # a pair of draws (UA, RU) per sector and day
+    noisy = RandomStreams(np.random.SeedSequence(3), n_days=20, n_nodes=5, n_units=4, n_sectors=2, combat_cv=0.5)
+    assert noisy._east.std() > 0.3 and noisy._combat.std() > 0.3   # one cv for both theatres
 
 
 def test_lognormal_factors_have_mean_one_and_the_requested_cv():

@@ -19,7 +19,12 @@ def test_default_scenario_loads_and_is_complete(default_scenario):
     assert sc.end > sc.start
     assert {u.side for u in sc.units} == {"UA", "RU", "NK"}
     assert any(d.side == "UA" for d in sc.depots) and any(d.side == "RU" for d in sc.depots)
-    assert abs(sum(s.share for s in sc.east_sectors) - 1) < 1e-6
+    assert abs(sum(s.gain_share for s in sc.east_sectors) - 1) < 1e-6
+    assert 0 < sum(s.grouping_origin for s in sc.east_sectors) <= 1
+    for sector in sc.east_sectors:            # every sector has both sides' forces from the start
+        assert {u.side for u in sc.units if u.node == sector.node and u.arrival is None} == {"UA", "RU"}
+    assert set(sc.sumy_targets) == {"Basivka", "Novenke", "Zhuravka", "Veselivka"}
+    assert sc.end == dt.date(2025, 5, 31)
 
 
 @pytest.mark.parametrize("path", [DEFAULT_CONFIG, *sorted(DEFAULT_CONFIG.parents[1].glob("experiments/*.toml"))],
@@ -64,7 +69,7 @@ def test_toy_scenario_loads(load_toy):
 def test_share_splits_the_parameter_total(load_toy):
     units = [unit("A", "UA", "Town", share=1.0), unit("B", "UA", "Mid", share=3.0)]
     sc = load_toy(toy_doc(units=units, ua_troops_kursk=4000))
-    assert [sc.strength(u) for u in sc.units] == [1000.0, 3000.0]
+    assert [sc.strength(u) for u in sc.units[:2]] == [1000.0, 3000.0]
 
 
 # --- refusals: each names the field -------------------------------------------------------------------
@@ -100,8 +105,19 @@ CASES = {
                              "forces.units[UA 1].node"),
     "NK unit with arrival": (lambda d: d["forces"]["units"].append(
         unit("KPA", "NK", "RuBase", share=1.0, arrival=START)), "forces.units[KPA].arrival"),
-    "sector shares do not sum to 1": (lambda d: d["east"]["sectors"][0].update(share=0.5), "east.sectors"),
-    "month without a gain": (lambda d: d["east"]["monthly_gain"].pop(), "east.monthly_gain"),
+    "gain shares do not sum to 1": (lambda d: d["east"]["sectors"][0].update(gain_share=0.5),
+                                    "east.sectors.gain_share"),
+    "grouping origins above 1": (lambda d: d["east"]["sectors"][0].update(grouping_origin=1.5),
+                                 "east.sectors[0].grouping_origin"),
+    "sector without frontage": (lambda d: d["east"]["sectors"][0].update(frontage=0), "east.sectors[0].frontage"),
+    "sector without Russians": (lambda d: d["forces"]["units"].pop(), "east.sectors[0].node"),
+    "North Korean unit in a sector": (lambda d: d["forces"]["units"].append(
+        unit("KPA", "NK", "East", 100)), "forces.units[KPA].node"),
+    "garrison on the Russian side": (lambda d: d["forces"]["units"].append(
+        unit("G", "RU", "Hill", 100, garrison=True)), "forces.units[G].garrison"),
+    "garrison as a number": (lambda d: d["forces"]["units"].append(
+        unit("G", "UA", "Mid", 100, garrison=1)), "forces.units[G].garrison"),
+    "Sumy target in Kursk": (lambda d: d["theatre"].update(sumy_targets=["Town"]), "theatre.sumy_targets[0]"),
     "allocation to a non-sector": (lambda d: d["east"]["allocation"][0].update(node="Mid"),
                                    "east.allocation[0].node"),
     "share above 1": (lambda d: d["parameters"]["withdraw_fraction"].update(value=1.5),

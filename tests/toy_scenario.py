@@ -47,9 +47,16 @@ TOY_PARAMS: dict[str, Any] = {
     "remnant_personnel": 150, "pipeline_surprise": 2.0,
     "nk_arrival": START, "nk_initial_exposure": 3.0, "nk_learned_exposure": 1.2,
     "nk_learning_days": 30, "nk_learned_quality": 0.9,
-    "east_elasticity": 1.0, "east_noise_cv": 0.3, "east_daily_loss_rate": 0.0015,
-    "ru_redeploy_delay_days": 30, "ru_redeploy_share": 0.5,
+    "east_ua_replacements_per_day": 0, "east_ru_replacements_per_day": 0,
+    "ru_grouping_from_east": 0.0, "ru_redeploy_delay_days": 30, "ru_redeploy_share": 0.5, "ru_transit_days": 2,
 }
+
+# The toy's eastern sector and its own forces: quiet by default (the Russians, at 5,000 × 0.8 against
+# 10,000 Ukrainians, stay below attack_ratio_min), so that tests of the Kursk rules see no eastern losses.
+EAST_UNITS = [
+    {"name": "East UA", "side": "UA", "node": "East", "personnel": 10000, "source": "test"},
+    {"name": "East RU", "side": "RU", "node": "East", "personnel": 5000, "source": "test"},
+]
 
 # Node tuples: (name, lat, lon, control, region, area_km2)
 LINE_NODES = [
@@ -103,14 +110,6 @@ def toy_params(**overrides: Any) -> dict[str, Any]:
     return params
 
 
-def months(start: dt.date, end: dt.date) -> list[str]:
-    out, d = [], dt.date(start.year, start.month, 1)
-    while d <= end:
-        out.append(f"{d:%Y-%m}")
-        d = dt.date(d.year + d.month // 12, d.month % 12 + 1, 1)
-    return out
-
-
 def unit(name: str, side: str, node: str, personnel: float | None = None, **extra: Any) -> dict:
     row = {"name": name, "side": side, "node": node}
     if personnel is not None:
@@ -122,12 +121,16 @@ def unit(name: str, side: str, node: str, personnel: float | None = None, **extr
 
 def toy_doc(nodes=None, edges=None, units=None, *, ua_depot: str = "Base", ru_depot: str = "RuBase",
             msr: list[str] | None = None, start: dt.date = START, end: dt.date = END,
-            rail_days: int = 1, **param_overrides: Any) -> dict:
+            rail_days: int = 1, east_units: list[dict] | None = None, sumy_targets: list[str] | None = None,
+            east_sector: dict | None = None, **param_overrides: Any) -> dict:
     """A scenario document: a ground theatre plus one eastern sector ("East"), railed to the UA depot.
 
     nodes : (name, lat, lon, control, region, area_km2) tuples; default LINE_NODES.
     edges : (a, b, road class) tuples; default LINE_EDGES.
     units : rows made with `unit(...)`; default one UA brigade at Town.
+    east_units : the sector's own forces; default EAST_UNITS (quiet).
+    east_sector : fields of the sector row to change (frontage, grouping_origin, ...).
+    sumy_targets : the Sumy targets list; default none.
     """
     nodes = LINE_NODES if nodes is None else nodes
     edges = LINE_EDGES if edges is None else edges
@@ -157,15 +160,16 @@ def toy_doc(nodes=None, edges=None, units=None, *, ua_depot: str = "Base", ru_de
         },
         "theatre": {
             "main_supply_route": msr or [nodes[0][0], nodes[1][0]],
+            "sumy_targets": list(sumy_targets or []),
             "nodes": node_rows,
             "edges": edge_rows,
             "depots": [{"node": ua_depot, "side": "UA", "capacity": 100000, "source": "test"},
                        {"node": ru_depot, "side": "RU", "capacity": 100000, "source": "test"}],
         },
-        "forces": {"units": units},
+        "forces": {"units": list(units) + list(EAST_UNITS if east_units is None else east_units)},
         "east": {
-            "sectors": [{"node": "East", "share": 1.0, "defenders": 10000, "attackers": 15000, "source": "test"}],
-            "monthly_gain": [{"month": m, "km2": 300, "source": "test"} for m in months(start, end)],
+            "sectors": [{"node": "East", "frontage": 1.0, "gain_share": 1.0, "grouping_origin": 0.0, "source": "test",
+                         **(east_sector or {})}],
             "allocation": [{"node": "East", "share": 1.0, "source": "test"}],
         },
     }
