@@ -33,7 +33,8 @@ def combat_power(personnel: float, quality: float, cohesion: float) -> float:
 
 def cohesion_after(cohesion: float, lost: float, personnel: float, per_loss: float) -> float:
     """Cohesion after losing `lost` of `personnel`: down by cohesion_per_loss × the share lost."""
-    return max(0.0, cohesion - per_loss * lost / personnel)
+    left = cohesion - per_loss * lost / personnel
+    return left if left > 0.0 else 0.0
 
 
 class Brigade(CellAgent):

@@ -312,10 +312,11 @@ class KurskModel(Model):
         threat = [0.0] * self.theatre.n
         for u in self.field_units:
             if u.side != side:
-                facing = [m for m in neighbours[u.node] if control[m] == side]
-                if facing:
-                    power = u.power
-                    for m in facing:
+                power = None
+                for m in neighbours[u.node]:
+                    if control[m] == side:
+                        if power is None:
+                            power = u.power
                         threat[m] += power
         return threat
 

@@ -25,7 +25,7 @@ from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
 from .campaign import DEFAULT_SCENARIO, VizModel, base_scenario, page_parameters
-from .details import campaign_status, node_state, unit_choices, unit_state
+from .details import GONE, campaign_status, node_state, unit_choices, unit_state, units_at
 from .mapview import MapView
 from .plots import PlotsView
 
@@ -89,12 +89,12 @@ def DayImage(view, key, model: VizModel, day: int, css: str, max_width: str):
 @solara.component
 def CampaignMap(model: VizModel, day: int):
     """The map of the day."""
-    DayImage(lambda: MapView(model.theatre), model.theatre, model, day, "kursk-map", "1150px")
+    DayImage(lambda: MapView(model.theatre), model.theatre, model, day, "kursk-map", "1200px")
 
 
 @solara.component
 def LivePlots(model: VizModel, day: int):
-    """Held area, losses, eastern gains and forces so far, with the reported points."""
+    """Held ground in Kursk and Sumy oblast, eastern gains, forces and losses so far, with the reported course."""
     DayImage(lambda: PlotsView(model.campaign), model.campaign, model, day, "kursk-plots", "760px")
 
 
@@ -111,15 +111,14 @@ def Details(model: VizModel, day: int):
         solara.Select("Node", value=node, values=names, on_value=set_node)
         RowsTable(node_state(model, index), "node")
         with solara.Row(gap="4px", style={"flex-wrap": "wrap"}):
-            for u in model.units:
-                if u.node == index:
-                    solara.Button(u.name, small=True, text=True, on_click=lambda name=u.name: set_unit(name))
+            for u in units_at(model, index):
+                solara.Button(u.name, small=True, text=True, on_click=lambda name=u.name: set_unit(name))
         solara.Select("Unit", value=unit, values=units if unit in units or not unit else [*units, unit],
                       on_value=set_unit)
         if chosen is not None:
             rows = unit_state(model, chosen)
         else:
-            rows = [("unit", unit), ("status", "no longer in the field: overrun, surrendered or below a company")]
+            rows = [("unit", unit), ("status", GONE)]
         RowsTable(rows, "unit")
 
 

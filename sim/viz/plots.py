@@ -1,10 +1,11 @@
 """Live plots of the campaign so far, against the reported course where there is one.
 
-Four panels over the whole horizon: the Ukrainian-held area in Kursk, the losses of each side, the
-Russian gains in the east, and the forces in the theatre. The axes, the reported points and the
-reference pace never change during a run: they are drawn once into a background and each day only
-the model's lines are drawn over it (as for the map; the costs are in bench/viz.md). The date axis
-always spans the whole campaign, so that a line grows from left to right and nothing rescales.
+Six panels over the whole horizon: the Ukrainian-held area in Kursk, the Russian-held ground in Sumy
+oblast, the Russian gains in the east, the forces, and the losses in Kursk and in both theatres. The
+axes and the reported course never change during a run: they are drawn once into a background and
+each day only the model's lines are drawn over it (as for the map; the costs are in bench/viz.md).
+The date axis always spans the whole campaign, so that a line grows from left to right and nothing
+rescales.
 """
 
 from __future__ import annotations
@@ -20,39 +21,46 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from ..model import COLUMNS
 from ..scenario import Scenario
 from .mapview import png_bytes
 
 RECORD_CSV = Path(__file__).resolve().parents[2] / "data" / "kursk-record.csv"
 SIDE_COLOUR = {"UA": "#1346a8", "RU": "#b0161e", "NK": "#7b1fa2"}
-SECOND = (0, (2, 1.5))      # dashes of a panel's second Ukrainian line (captured, sent east)
-PACE = (0, (4, 2))
+SECOND = (0, (2, 1.5))      # dashes of a panel's second line of a side (its title says what it is)
+COURSE = (0, (4, 2))
+COURSE_COLOUR = "0.45"
 REPORTED = {"marker": "o", "ls": "none", "ms": 5, "mfc": "white", "mew": 1.5, "zorder": 4}
 HEADROOM = 1.1              # room above the highest value
-# Lowest y-limit of a panel: the default campaign's losses end near 10,000, so that a run rescales
-# the panel (which redraws it: bench/viz.md) once near its end, or a few times if much bloodier.
-MIN_CEILING = {"losses": 10_000}
+# Lowest y-limit of a panel: near where a default campaign's lines end, so that a run rescales a
+# panel (which redraws it: bench/viz.md) once near its end, or a few times if much bloodier.
+MIN_CEILING = {"lost_kursk": 10_000, "lost_all": 100_000}
 
-# panel -> (title, unit, [(column, colour, dashes)])
+# panel -> (title, [(column, colour, dashes)]), two panels a row
 PANELS = {
-    "area": ("Ukrainian-held area in Kursk", "km²", [("ua_kursk_area_km2", SIDE_COLOUR["UA"], "solid")]),
-    "losses": ("Killed and wounded, and Ukrainians captured", "personnel", [
-        ("ua_losses", SIDE_COLOUR["UA"], "solid"), ("ru_losses", SIDE_COLOUR["RU"], "solid"),
-        ("nk_losses", SIDE_COLOUR["NK"], "solid"), ("ua_captured", SIDE_COLOUR["UA"], SECOND)]),
-    "east": ("Russian gains in the east since the start", "km²", [("ru_east_gain_km2", SIDE_COLOUR["RU"], "solid")]),
-    "forces": ("Personnel in Kursk, and Ukrainians sent east", "personnel", [
+    "area": ("Ukrainian-held area in Kursk, km²", [("ua_kursk_area_km2", SIDE_COLOUR["UA"], "solid")]),
+    "sumy": ("Russian-held ground in Sumy oblast, km²", [("ru_sumy_gain_km2", SIDE_COLOUR["RU"], "solid")]),
+    "east": ("Russian gains in the east since the start, km²", [("ru_east_gain_km2", SIDE_COLOUR["RU"], "solid")]),
+    "forces": ("Personnel in Kursk (dashed: sent east)", [
         ("ua_personnel_kursk", SIDE_COLOUR["UA"], "solid"), ("ru_personnel_kursk", SIDE_COLOUR["RU"], "solid"),
-        ("nk_personnel_kursk", SIDE_COLOUR["NK"], "solid"), ("ua_personnel_east", SIDE_COLOUR["UA"], SECOND)]),
+        ("nk_personnel_kursk", SIDE_COLOUR["NK"], "solid"), ("ua_personnel_east", SIDE_COLOUR["UA"], SECOND),
+        ("ru_redeployed_east", SIDE_COLOUR["RU"], SECOND)]),
+    "lost_kursk": ("Killed, wounded, captured in Kursk (dashed: captured)", [
+        ("ua_losses_kursk", SIDE_COLOUR["UA"], "solid"), ("nk_losses", SIDE_COLOUR["NK"], "solid"),
+        ("ua_captured", SIDE_COLOUR["UA"], SECOND)]),
+    "lost_all": ("Lost in both theatres (dashed: Ukrainians in the east)", [
+        ("ua_losses_total", SIDE_COLOUR["UA"], "solid"), ("ru_losses_total", SIDE_COLOUR["RU"], "solid"),
+        ("ua_losses_east", SIDE_COLOUR["UA"], SECOND)]),
 }
 # reported metric (data/kursk-record.csv) -> (panel, colour); the reported Russian strength
 # includes the North Koreans (NYT), so it reads against the sum of the two lines
 REPORTED_POINTS = {
     "ua_kursk_area_km2": ("area", SIDE_COLOUR["UA"]),
-    "nk_losses": ("losses", SIDE_COLOUR["NK"]),
+    "ru_sumy_km2": ("sumy", SIDE_COLOUR["RU"]),
+    "nk_losses": ("lost_kursk", SIDE_COLOUR["NK"]),
     "ru_troops_kursk": ("forces", SIDE_COLOUR["RU"]),
     "nk_troops_deployed": ("forces", SIDE_COLOUR["NK"]),
 }
+EAST_MONTHLY = "ru_east_gain_month_km2"     # reported monthly Russian gain in the east, dated the month's last day
 
 
 def reported_course(path: Path = RECORD_CSV) -> list[tuple[dt.date, str, float]]:
@@ -64,38 +72,41 @@ def reported_course(path: Path = RECORD_CSV) -> list[tuple[dt.date, str, float]]
         return [(dt.date.fromisoformat(r["date"]), r["metric"], float(r["value"])) for r in csv.DictReader(fh)]
 
 
-def reported_east_pace(scenario: Scenario) -> tuple[list[dt.date], list[float]]:
-    """Cumulative Russian gain in the east at the scenario's monthly rates, pro rata by day: what
-    `hold` gives on average, since the model scales these rates by the forces in each sector."""
-    dates, total, gains = [scenario.start], 0.0, [0.0]
-    day = scenario.start
-    while day < scenario.end:
-        day += dt.timedelta(days=1)
-        total += scenario.east_monthly_gain[(day.year, day.month)] / calendar.monthrange(day.year, day.month)[1]
+def reported_east_gain(course: list[tuple[dt.date, str, float]], start: dt.date,
+                       end: dt.date) -> tuple[list[dt.date], list[float]]:
+    """The reported Russian gain in the east summed from `start`, as the model's ru_east_gain_km2
+    counts it: each month's reported gain at its last day, the month of `start` pro rata for its
+    days after the start."""
+    dates, gains, total = [start], [0.0], 0.0
+    for day, _, km2 in sorted(row for row in course if row[1] == EAST_MONTHLY):
+        if not start < day <= end:
+            continue
+        days_in_month = calendar.monthrange(day.year, day.month)[1]
+        total += km2 * min(1.0, (day - start).days / days_in_month)
         dates.append(day)
         gains.append(total)
-    return dates, gains
+    return (dates, gains) if len(dates) > 1 else ([], [])
 
 
 class PlotsView:
     """The live plots of one scenario. `render(model)` returns them as PNG bytes."""
 
-    def __init__(self, scenario: Scenario, width_in: float = 6.6, height_in: float = 4.3, dpi: int = 100):
+    def __init__(self, scenario: Scenario, width_in: float = 6.6, height_in: float = 5.9, dpi: int = 100):
         self.scenario = scenario
         self.fig = Figure(figsize=(width_in, height_in), dpi=dpi)
         self.canvas = FigureCanvasAgg(self.fig)
-        axes = self.fig.subplots(2, 2, sharex=True)
-        self.fig.subplots_adjust(left=0.08, right=0.985, top=0.83, bottom=0.07, hspace=0.3, wspace=0.2)
+        axes = self.fig.subplots(3, 2, sharex=True)
+        self.fig.subplots_adjust(left=0.08, right=0.985, top=0.875, bottom=0.05, hspace=0.3, wspace=0.2)
         self.axes = dict(zip(PANELS, axes.flat))
         self.start = np.datetime64(scenario.start, "D")
         self.lines: dict[str, list] = {}
-        for name, (title, unit, series) in PANELS.items():
+        for name, (title, series) in PANELS.items():
             ax = self.axes[name]
-            ax.set_title(f"{title}, {unit}", fontsize=7.5, loc="left", pad=3)
+            ax.set_title(title, fontsize=7.5, loc="left", pad=3)
             ax.tick_params(labelsize=6.5, length=2, pad=1.5)
             ax.grid(alpha=0.3, lw=0.5)
             ax.set_xlim(scenario.start, scenario.end)
-            ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(9, 11, 1, 3)))
+            ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(9, 11, 1, 3, 5)))
             ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %y"))
             ax.yaxis.set_major_formatter(lambda v, _: f"{v / 1000:g}k" if abs(v) >= 1000 else f"{v:g}")
             self.lines[name] = [(column, ax.plot([], [], color=colour, ls=dashes, lw=1.5, animated=True)[0])
@@ -107,14 +118,15 @@ class PlotsView:
         self.panel_box: dict[str, tuple[int, int, int, int]] = {}
 
     def _draw_reference(self) -> dict[str, float]:
-        """The reported points and the reference pace, what the model's lines are read against;
-        returns the highest reference value per panel."""
+        """The reported points and course, what the model's lines are read against; returns the
+        highest reference value per panel."""
         ax = self.axes
         top = {name: 0.0 for name in PANELS}
-        dates, gains = reported_east_pace(self.scenario)
-        ax["east"].plot(dates, gains, color="0.45", lw=1.2, ls=PACE)
-        top["east"] = max(top["east"], max(gains))
         course = reported_course()
+        dates, gains = reported_east_gain(course, self.scenario.start, self.scenario.end)
+        if dates:
+            ax["east"].plot(dates, gains, color=COURSE_COLOUR, lw=1.2, ls=COURSE, marker="o", ms=2.5)
+            top["east"] = max(gains)
         for metric, (panel, colour) in REPORTED_POINTS.items():
             points = [(d, v) for d, m, v in course if m == metric
                       and self.scenario.start - dt.timedelta(days=10) <= d <= self.scenario.end]
@@ -125,16 +137,16 @@ class PlotsView:
         return top
 
     def _legend(self) -> None:
-        """One legend for the four panels, above them: the colours mean the same side everywhere.
+        """One legend for the six panels, above them: the colours mean the same side everywhere.
         (Outside the panels, it need not be redrawn when a panel is.)"""
         def line(colour, dashes="solid", **kw):
             return Line2D([], [], color=colour, ls=dashes, lw=1.5, **kw)
         entries = [
             (line(SIDE_COLOUR["UA"]), "Ukrainian"), (line(SIDE_COLOUR["RU"]), "Russian"),
             (line(SIDE_COLOUR["NK"]), "North Korean"),
-            (line(SIDE_COLOUR["UA"], SECOND), "Ukrainians captured / sent east"),
+            (line("0.3", SECOND), "dashed: see the panel's title"),
             (Line2D([], [], mec="0.3", **REPORTED), "reported (data/kursk-record.csv)"),
-            (line("0.45", PACE), "reported monthly pace in the east, pro rata (Sep, Jan–Apr: assumption)"),
+            (line(COURSE_COLOUR, COURSE, marker="o", ms=2.5), "reported: monthly gains in the east, summed"),
         ]
         self.fig.legend([h for h, _ in entries], [t for _, t in entries], loc="upper center", ncol=3,
                         bbox_to_anchor=(0.5, 0.995), fontsize=6.6, frameon=False, handlelength=2.0,
@@ -156,7 +168,7 @@ class PlotsView:
         for name, pairs in self.lines.items():
             top = self.reference_top[name]
             for column, line in pairs:
-                k = COLUMNS.index(column)
+                k = model.columns.index(column)
                 y = np.array([r[k] for r in records], dtype=float)
                 line.set_data(days, y)
                 top = max(top, float(y.max()) if len(y) else 0.0)
