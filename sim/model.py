@@ -12,7 +12,7 @@ from mesa import Model
 from mesa.discrete_space import Network
 
 from . import combat, control, doctrine, movement, supply
-from .agents import OUT_OF_THEATRE, RAIL, REFIT, Brigade, NorthKoreanUnit, Reserve, cohesion_after
+from .agents import OUT_OF_THEATRE, Brigade, NorthKoreanUnit, Reserve, cohesion_after
 from .eastern_front import EasternFront
 from .fire_control import FireControl, drone_range_km
 from .policy import make_policy
