@@ -179,6 +179,11 @@ class Reserve(Agent):
             released.append((slot, spec))
         return released
 
+    def release(self) -> float:
+        """Everyone waiting today: the day's replacements and the returned survivors; the pool empties."""
+        released, self.pool = self.pool + self.replacements_per_day, 0.0
+        return released
+
     def replacements(self, receivers: list[Brigade]) -> None:
         """Hand the day's replacements (and returned survivors) out in equal shares."""
         self.pool += self.replacements_per_day

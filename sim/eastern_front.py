@@ -235,21 +235,18 @@ class EasternFront:
         """One day in sector k: (ground Russia took there in km², Ukrainian and Russian killed and
         wounded)."""
         p, protection = model.p, self.protection[k]
-        personnel, quality, cohesion = self.personnel, self.quality, self.cohesion
-        att = combat_power(personnel["RU"][k], quality["RU"][k], cohesion["RU"][k])
-        dfn = combat_power(personnel["UA"][k], quality["UA"][k], cohesion["UA"][k])
-        if not (doctrine.is_fit(model, cohesion["RU"][k]) and doctrine.attacks(model, att, dfn * protection)):
+        att, dfn = self.power("RU", k), self.power("UA", k)
+        if not (doctrine.is_fit(model, self.cohesion["RU"][k]) and doctrine.attacks(model, att, dfn * protection)):
             self.attacking[k] = False
             return 0.0, 0.0, 0.0
         self.attacking[k] = True
         loss_att, loss_def = exchange(att, dfn, p, protection)
         lost_ru = self.lose(model, "RU", k, loss_att * noise_ru)
         lost_ua = self.lose(model, "UA", k, loss_def * noise_ua)
-        if personnel["UA"][k] <= 0.0 or cohesion["UA"][k] < p["break_cohesion"]:
+        if self.personnel["UA"][k] <= 0.0 or self.cohesion["UA"][k] < p["break_cohesion"]:
             km2 = p["advance_km2_per_day"]             # no defence left, or it has lost its cohesion
         else:
-            km2 = advance_km2(combat_power(personnel["RU"][k], quality["RU"][k], cohesion["RU"][k]),
-                              combat_power(personnel["UA"][k], quality["UA"][k], cohesion["UA"][k]) * protection, p)
+            km2 = advance_km2(self.power("RU", k), self.power("UA", k) * protection, p)
         gain = self.frontage[k] * km2
         self.gain[k] += gain
         return gain, lost_ua, lost_ru

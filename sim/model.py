@@ -208,9 +208,7 @@ class KurskModel(Model):
                     self.east.draw_for_kursk(self, unit.personnel)
         ua = self.reserves["UA"]
         if self.policy.reinforce_east(self):                  # replacements (and survivors) go east
-            ua.pool += ua.replacements_per_day
-            self.east.replacements(self, "UA", ua.pool)
-            ua.pool = 0.0
+            self.east.replacements(self, "UA", ua.release())
         else:
             ua.replacements([b for b in self.field_units if b.side == "UA" and not b.garrison and b.supply_ratio > 0])
         self.reserves["RU"].replacements([u for u in self.field_units if u.nation == "RU" and u.supply_ratio > 0])

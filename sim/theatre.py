@@ -72,7 +72,6 @@ class Theatre:
         self.area = [n.area_km2 for n in sc.nodes]
         self.region = [n.region for n in sc.nodes]
         self.in_kursk = [r == "kursk" for r in self.region]
-        self.ua_rear_nodes = [i for i, r in enumerate(self.region) if r == "ua_rear"]
         # Defender's multiplier: terrain and fortification protect whoever holds the node.
         self.protection = [sc.terrain[n.terrain] * (1.0 + n.fortification) for n in sc.nodes]
         self.initial_control = [n.control for n in sc.nodes]

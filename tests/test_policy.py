@@ -83,7 +83,7 @@ def test_russia_attacks_the_sumy_targets_only_once_the_salient_is_lost(default_s
     model = KurskModel(default_scenario, "hold", 0)
     th = model.theatre
     targets = [th.index[n] for n in default_scenario.sumy_targets]
-    others = [i for i in th.ua_rear_nodes if i not in targets]
+    others = [i for i, region in enumerate(th.region) if region == "ua_rear" and i not in targets]
     taken_per_day = []
     while model.running:
         model.step()
