@@ -74,6 +74,7 @@ class Brigade(CellAgent):
         self.engaged = False                  # fought today
         self.consolidating_until = -1         # day until which it consolidates a capture
         self.replenishing = False             # ran out of stock; rests until it is full again (doctrine)
+        self.ready = False                    # ready to attack today (doctrine.is_ready, set with the orders)
         self.until = None                     # end of refit or of the rail journey
         self.sector: int | None = None        # eastern sector, once allocated
 

@@ -75,7 +75,7 @@ def transfer(model: KurskModel, node: int, side: str) -> None:
             model.ua_area -= th.area[node] - model.contested[node]
     model.contested[node] = 0.0
     model.control[node] = side
-    model.control_version += 1
+    model.control_state = th.control_state(model.control)
 
 
 def ua_area_km2(model: KurskModel) -> float:

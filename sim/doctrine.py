@@ -52,7 +52,7 @@ def russian_orders(model: KurskModel) -> None:
             u.replenishing = True          # ran dry: back to the front only once the stock is full again
         elif u.replenishing and u.stock >= full:
             u.replenishing = False
-    ready = {id(u) for u in russians if is_ready(model, u)}
+        u.ready = is_ready(model, u)
     today = model.day
     may_attack = th.attackable_neighbours(model.salient_lost_on is not None)
     objectives: dict[int, list[int]] = {}       # node -> the Ukrainian-held nodes next to it it may attack
@@ -61,7 +61,7 @@ def russian_orders(model: KurskModel) -> None:
             objectives[u.node] = [m for m in may_attack[u.node] if control[m] == "UA"]
     around = [0.0] * th.n
     for u in russians:
-        if id(u) in ready and u.next_node is None and objectives[u.node]:
+        if u.ready and u.next_node is None and objectives[u.node]:
             power = u.power
             for nb in objectives[u.node]:
                 around[nb] += power
@@ -86,7 +86,7 @@ def russian_orders(model: KurskModel) -> None:
             u.goal, u.posture = (u.objective,), MOVE
             u.orders = ("infiltrate to", u.objective)
             continue
-        if id(u) not in ready:
+        if not u.ready:
             u.posture = REST
             if u.stock <= 0 and u.consolidating_until < today:
                 # Out of supply where it stands: back towards the depots until supply reaches it.

@@ -8,6 +8,7 @@ answer depends only on where units stand, so it is cached on their positions.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 
 import numpy as np
 
@@ -24,11 +25,35 @@ def drone_range_km(params: dict, date: dt.date) -> float:
 
 
 class FireControl:
-    """Edges under fire control, cached by the set of nodes the firing side occupies."""
+    """Edges under fire control, cached by the set of nodes the firing side occupies.
+
+    What one node's drones reach at a given range is kept per (node, range), so that a new
+    position of the firing side (or the next day of the winter's range ramp) costs a union of a
+    few cached sets, not a pass over the node–link distance matrix.
+    """
 
     def __init__(self, node_link_km: np.ndarray):
         self.node_link_km = node_link_km
+        # Per node, the finite distances to its links in increasing order, and those links.
+        self._reach_km: list[list[float]] = []
+        self._reach_links: list[list[int]] = []
+        for row in node_link_km:
+            order = [int(i) for i in np.argsort(row, kind="stable") if np.isfinite(row[i])]
+            self._reach_km.append([float(row[i]) for i in order])
+            self._reach_links.append(order)
+        self._near: dict[tuple[int, float], frozenset[int]] = {}
         self._cache: dict[tuple, frozenset[int]] = {}
+
+    def near(self, node: int, range_km: float) -> frozenset[int]:
+        """Indices of the links within `range_km` of `node`."""
+        key = (node, range_km)
+        hit = self._near.get(key)
+        if hit is None:
+            if len(self._near) > 8192:          # ranges repeat (a ramp, then a plateau)
+                self._near.clear()
+            hit = self._near[key] = frozenset(
+                self._reach_links[node][:bisect_right(self._reach_km[node], range_km)])
+        return hit
 
     def links_under_fire(self, firing_nodes: tuple[int, ...], range_km: float) -> frozenset[int]:
         """Indices of the links within `range_km` of any node in `firing_nodes` (sorted tuple).
@@ -45,11 +70,7 @@ class FireControl:
         key = (firing_nodes, range_km)
         hit = self._cache.get(key)
         if hit is None:
-            if firing_nodes:
-                near = self.node_link_km[list(firing_nodes)].min(axis=0) <= range_km
-                hit = frozenset(np.flatnonzero(near).tolist())
-            else:
-                hit = frozenset()
+            hit = frozenset().union(*[self.near(n, range_km) for n in firing_nodes])
             if len(self._cache) > 4096:          # positions repeat a lot; keep memory bounded
                 self._cache.clear()
             self._cache[key] = hit

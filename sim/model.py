@@ -14,7 +14,7 @@ from mesa.discrete_space import Network
 from . import combat, control, doctrine, movement, supply
 from .agents import OUT_OF_THEATRE, Brigade, NorthKoreanUnit, Reserve, cohesion_after
 from .eastern_front import EasternFront
-from .fire_control import FireControl, drone_range_km
+from .fire_control import drone_range_km
 from .policy import make_policy
 from .randomness import RandomStreams
 from .scenario import Scenario
@@ -81,11 +81,10 @@ class KurskModel(Model):
         self.policy = make_policy(policy, self.p)
         self.day, self.date = 0, scenario.start
         self.control = list(th.initial_control)
-        self.control_version = 0
+        self.control_state = th.control_state(self.control)   # changes with every transfer of a node
         self.contested = [0.0] * th.n          # km² of each node taken by the side attacking it
         self.ua_area = control.ua_area_km2(self)
-        self.fire = FireControl(th.node_link_km)
-        self._cache: dict = {}
+        self.fire = th.fire_control
         self._fire_memo: dict = {}
         self.captures: list = []
         self.stale = True                      # someone moved, arrived, left or died since refresh()
@@ -141,22 +140,22 @@ class KurskModel(Model):
         day it diverges (Policy.diverges_on), and when `scenario` differs from this model's only in
         the policy's own parameters: a batch then simulates the days the policies share once
         (sim.batch). The copy shares what no day changes (theatre, scenario, fire-control geometry,
-        the pre-drawn random numbers), shares the past records and the memoised searches (values
-        that are never changed, only added to), and duplicates the rest through pickle, which is
+        the pre-drawn random numbers; the memoised searches live on the theatre), shares the past
+        records (never changed, only added to), and duplicates the rest through pickle, which is
         about twice as fast as deepcopy.
         """
         d = self.draws
         shared = [self.theatre, self.campaign, self.p, self.fire, d._combat, d._movement, d._supply, d._east]
-        kept = self.records, self._cache, self._fire_memo
-        self.records, self._cache, self._fire_memo = [], {}, {}
+        kept = self.records, self._fire_memo
+        self.records, self._fire_memo = [], {}
         buffer = io.BytesIO()
         try:
             _SharingPickler(buffer, {id(x): i for i, x in enumerate(shared)}).dump(self)
         finally:
-            self.records, self._cache, self._fire_memo = kept
+            self.records, self._fire_memo = kept
         buffer.seek(0)
         twin = _SharingUnpickler(buffer, shared).load()
-        twin.records, twin._cache, twin._fire_memo = list(kept[0]), dict(kept[1]), dict(kept[2])
+        twin.records, twin._fire_memo = list(kept[0]), dict(kept[1])
         twin.campaign, twin.p = scenario, scenario.params
         twin.policy = make_policy(policy, scenario.params)
         return twin
@@ -240,12 +239,15 @@ class KurskModel(Model):
         return self._fire[side]
 
     def _cached(self, key: tuple, build):
-        key = (*key, self.control_version)
-        hit = self._cache.get(key)
+        """`build()` for `key` under today's control map, from the theatre's memo when any run of
+        the process has built it before (`build` must depend on nothing but the key and the map)."""
+        key = (*key, self.control_state)
+        memo = self.theatre.memo
+        hit = memo.get(key)
         if hit is None:
-            if len(self._cache) > 2048:
-                self._cache.clear()
-            hit = self._cache[key] = build()
+            if len(memo) > 65536:
+                memo.clear()
+            hit = memo[key] = build()
         return hit
 
     def links_held(self, side: str, both_ends: bool) -> frozenset[int]:
@@ -262,8 +264,8 @@ class KurskModel(Model):
         the caches keyed on it hash it once."""
         key, fire = (side, both_ends), self._fire[side]
         memo = self._fire_memo.get(key)
-        if memo is None or memo[0] is not fire or memo[1] != self.control_version:
-            memo = self._fire_memo[key] = (fire, self.control_version,
+        if memo is None or memo[0] is not fire or memo[1] != self.control_state:
+            memo = self._fire_memo[key] = (fire, self.control_state,
                                            fire & self.links_held(side, both_ends))
         return memo[2]
 

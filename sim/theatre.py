@@ -1,7 +1,9 @@
 """The theatre: the supply-line graph and the geometry that never changes during a run.
 
 Nodes are integers 0..n-1 (their names are attributes), so that the daily rules can index flat
-lists instead of hashing names. Built once per model; everything here is read-only afterwards.
+lists instead of hashing names. Built once per process per geography and shared by its models;
+read-only afterwards, except for memos of pure functions of the geography (fire control's reach,
+searches keyed on a map of who holds which node), which only grow.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
+from .fire_control import FireControl
 from .scenario import Scenario
 
 KM_PER_DEG_LAT = 110.57          # WGS84 mean, good to <1% at these latitudes
@@ -132,6 +135,9 @@ class Theatre:
                             nxt.append(nb)
                 frontier = nxt
         self._sectors: dict[tuple, list] = {}
+        self._control_states: dict[tuple, int] = {}      # who holds each node -> an id never reused
+        self._next_state = 0
+        self.memo: dict[tuple, object] = {}               # searches keyed on a control state (KurskModel)
         self.link_between = {}
         for link in self.links:
             self.link_between[(link.a, link.b)] = link
@@ -146,6 +152,7 @@ class Theatre:
         self.node_link_km = np.full((self.n, len(self.links)), np.inf)
         self.node_link_km[:, [lk.index for lk in ground_links]] = np.hypot(
             self.x[:, None] - mx[None, :], self.y[:, None] - my[None, :])
+        self.fire_control = FireControl(self.node_link_km)   # its memo serves every run in the process
 
         self.depots = {side: [(self.index[d.node], d.capacity) for d in sc.depots if d.side == side]
                        for side in ("UA", "RU")}
@@ -153,6 +160,20 @@ class Theatre:
         self.msr_links = [self.link_between[(a, b)].index      # consecutive nodes are joined (validated)
                           for a, b in zip(self.main_supply_route, self.main_supply_route[1:])]
         self.sumy = self.depots["UA"][0][0]          # the first Ukrainian depot is the base in the rear
+
+    def control_state(self, control: list[str]) -> int:
+        """A small integer naming `control` (who holds each node): the same map gets the same id in
+        every run of the process, so that searches that depend only on it (supply trees, routes,
+        the frontier) are done once per map, not once per run."""
+        key = tuple(control)
+        state = self._control_states.get(key)
+        if state is None:
+            if len(self._control_states) > 65536:      # keep memory bounded: forget, never reuse an id
+                self._control_states.clear()
+                self.memo.clear()
+            state = self._control_states[key] = self._next_state
+            self._next_state += 1
+        return state
 
     def attackable_neighbours(self, sumy_open: bool) -> list[list[int]]:
         """Per node, the neighbours Russian doctrine may attack from it (Kursk ground, and the Sumy

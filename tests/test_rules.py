@@ -101,6 +101,31 @@ def test_fire_control_measures_to_the_middle_of_the_road(supply_theatre):
     assert road not in fire.links_under_fire((town,), 10.0)
 
 
+def test_fire_control_is_the_links_within_range_of_any_firing_node(default_scenario):
+    """The cached per-node reach sets give exactly the links whose middle lies within range of a
+    firing node (the distance matrix, read directly), for any positions and ranges."""
+    th = Theatre.of(default_scenario)
+    fire = FireControl(th.node_link_km)
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        nodes = tuple(sorted(rng.choice(th.n, size=int(rng.integers(1, 12)), replace=False).tolist()))
+        range_km = float(rng.uniform(0.0, 20.0))
+        expected = frozenset(np.flatnonzero(th.node_link_km[list(nodes)].min(axis=0) <= range_km).tolist())
+        assert fire.links_under_fire(nodes, range_km) == expected
+
+
+def test_control_state_names_each_map_once_and_never_reuses_an_id(default_scenario):
+    th = Theatre.of(default_scenario)
+    a = list(th.initial_control)
+    b = list(a)
+    b[0] = "RU" if b[0] == "UA" else "UA"
+    assert th.control_state(a) == th.control_state(list(a))
+    assert th.control_state(a) != th.control_state(b)
+    old = th.control_state(b)
+    th._control_states.clear()           # what a full table does: forget ...
+    assert th.control_state(b) != old    # ... and never hand out an old id for another map
+
+
 def test_fire_control_never_covers_rail(supply_theatre):
     th, _ = supply_theatre
     rail = [lk.index for lk in th.links if lk.rail_days]
