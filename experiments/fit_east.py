@@ -16,7 +16,7 @@ equals its share (all sectors at once; they interact only through the replacemen
 recent losses, so the bisection converges to a joint solution); the replacements and reserves are then
 chosen on a grid to minimise the squared relative misfit of the monthly series.
 The months after December 2024 are not used: docs/calibration.md shows them as an out-of-sample check.
-Every run uses the calibration seeds of experiments/calibrate.py; the fit averages over them.
+Every run uses the calibration seeds (the root seed of the shipped experiments); the fit averages over them.
 
 Prints the fitted values as they go into configs/kursk_2024.toml, and the monthly fit.
 """
@@ -36,7 +36,7 @@ from sim import KurskModel, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORD = ROOT / "data" / "kursk-record.csv"
-CALIBRATION_SEED = 20240806            # as experiments/calibrate.py
+CALIBRATION_SEED = 20240806            # the root seed of the shipped experiments
 FIT_END = dt.date(2024, 12, 31)
 RESERVE_UNITS = ("UA reserves to Pokrovsk", "UA reserves to Kurakhove")
 

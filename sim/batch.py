@@ -40,6 +40,7 @@ from .sweep import Sweep, load_study
 from .model import KurskModel, record_columns
 from .output import atomic_write, timeseries_table
 from .policy import make_policy
+from .posterior import REPEATS, load_posterior
 from .scenario import ScenarioError
 
 SHARDS = "shards"
@@ -83,13 +84,28 @@ def run_seed(study: Study, replication: int) -> np.random.SeedSequence:
 def run_identity(study: Study, run: Run, error: str | None = None) -> dict:
     """Who a run is: the first columns of its summary row, finished or failed."""
     spec = study.policy(run.label)
-    return {
+    row = {
         "run_id": run.run_id, "policy": run.label, "policy_name": spec.name,
         "policy_parameters": json.dumps({k: str(v) for k, v in sorted(spec.params.items())}),
         "replication": run.replication, "seed": study.seed,
         "seed_spawn_key": json.dumps([run.replication]),
         **study.identity(run.point), "error": error,
     }
+    if study.posterior is not None:
+        draw, index, _ = study.posterior.draw(study.seed, run.replication)
+        row["posterior_draw"], row["posterior_row"] = draw, index
+    return row
+
+
+def run_scenario(study: Study, label: str, point: int | None, replication: int):
+    """The scenario of `label` at `point` for `replication`: the study's, with the replication's
+    posterior draw filling in the parameters the study does not set itself (sim.posterior)."""
+    scenario = study.scenario(label, point)
+    if study.posterior is None:
+        return scenario
+    _, _, theta = study.posterior.draw(study.seed, replication)
+    own = study.settings(label, point)
+    return scenario.with_params(**{k: v for k, v in theta.items() if k not in own})
 
 
 def summary_row(study: Study, run: Run, model: KurskModel) -> dict:
@@ -111,12 +127,15 @@ def summary_row(study: Study, run: Run, model: KurskModel) -> dict:
 _STUDIES: dict[tuple[str, str], Study] = {}
 
 
-def _study(path: str, fingerprint: str, code: str) -> Study:
-    """The experiment or sweep, loaded once per worker process; refuses one whose file or scenario
-    changed under the batch, or a worker running other model code than the driver."""
+def _study(path: str, fingerprint: str, code: str, posterior: str | None = None) -> Study:
+    """The experiment or sweep (with the posterior its replications draw from), loaded once per
+    worker process; refuses one whose file, scenario or posterior changed under the batch, or a
+    worker running other model code than the driver."""
     key = (path, fingerprint)
     if key not in _STUDIES:
         study = load_study(path)
+        if posterior is not None:
+            study = study.with_posterior(load_posterior(posterior))
         if study.fingerprint != fingerprint:
             raise ScenarioError(path, "<file>", "it or its scenario changed while the batch was running; "
                                 "run it again with --resume")
@@ -129,7 +148,8 @@ def _study(path: str, fingerprint: str, code: str) -> Study:
 FORK_MIN_DAYS = 20   # a fork (~4 ms) costs about what 20 simulated days do: shorter prefixes are re-run
 
 
-def run_replication(path: str, fingerprint: str, code: str, task: Task, out: str) -> list[str]:
+def run_replication(path: str, fingerprint: str, code: str, task: Task, out: str,
+                    posterior: str | None = None) -> list[str]:
     """Simulate the runs of one replication (at one design point) and write their shards; returns
     their run ids. Picklable, for any executor, and idempotent: run twice (a cluster may), it
     writes the same shards twice.
@@ -139,8 +159,9 @@ def run_replication(path: str, fingerprint: str, code: str, task: Task, out: str
     `hold` run goes first and each such policy forks from it on the eve of its divergence
     (KurskModel.fork). The results are those of separate runs, byte for byte (tests/test_batch.py).
     """
-    study = _study(path, fingerprint, code)
+    study = _study(path, fingerprint, code, posterior)
     seed = run_seed(study, task.replication)
+    rep = task.replication
     forks: dict[dt.date, list[str]] = {}
     alone = []
     for label in task.labels:
@@ -149,11 +170,11 @@ def run_replication(path: str, fingerprint: str, code: str, task: Task, out: str
             (forks.setdefault(date, []) if date else alone).append(label)
     written = []
     if BASELINE in task.labels or forks:
-        hold = KurskModel(study.scenario(BASELINE, task.point), study.policy(BASELINE).name, seed)
+        hold = KurskModel(run_scenario(study, BASELINE, task.point, rep), study.policy(BASELINE).name, seed)
         twins = []
         for date in sorted(forks):
             hold.run(until=date)
-            twins += [(label, hold.fork(study.scenario(label, task.point), study.policy(label).name))
+            twins += [(label, hold.fork(run_scenario(study, label, task.point, rep), study.policy(label).name))
                       for label in forks[date]]
         hold.run()
         if BASELINE in task.labels:
@@ -161,7 +182,7 @@ def run_replication(path: str, fingerprint: str, code: str, task: Task, out: str
         for label, twin in twins:
             written.append(_write_shard(study, task.run(label), twin.run(), out))
     for label in alone:
-        model = KurskModel(study.scenario(label, task.point), study.policy(label).name, seed).run()
+        model = KurskModel(run_scenario(study, label, task.point, rep), study.policy(label).name, seed).run()
         written.append(_write_shard(study, task.run(label), model, out))
     return written
 
@@ -277,7 +298,7 @@ def claim_folder(study: Study, out: Path, resume: bool) -> None:
 
 def run_batch(study: Study, out: Path, replications: int | None = None, workers: int | None = None,
               resume: bool = False, executor: Executor | None = None, progress: bool = True,
-              shard: tuple[int, int] | None = None) -> dict | None:
+              shard: tuple[int, int] | None = None, posterior=None) -> dict | None:
     """Run the missing runs of a batch or sweep, then compact. Returns the manifest.
 
     Parameters
@@ -292,9 +313,14 @@ def run_batch(study: Study, out: Path, replications: int | None = None, workers:
     shard : (i, n): run only the i-th of n slices of the runs (1 <= i <= n), as one task of a job
         array does, and do not compact (returns None); a later call without it compacts.
         Shards of one study share the folder, so a shard never needs --resume.
+    posterior : a sim.posterior.Posterior: replication r runs with the parameters of its draw
+        (same for every policy and design point); part of the study's fingerprint.
     """
     started = time.time()
     out = Path(out)
+    if posterior is not None:
+        posterior.check(study.scenario(BASELINE, study.point_ids[0]))
+        study = study.with_posterior(posterior)
     claim_folder(study, out, resume or shard is not None)
     # A folder never shrinks: resuming a batch that was run with more replications keeps them all.
     replications = max(replications or study.replications, held_replications(out))
@@ -326,13 +352,14 @@ CHUNK_RUNS = 16     # runs per submitted task: ~0.7 s of work, so a cluster's sc
                     # task on this machine) costs ~1%, and the last chunk leaves a short tail
 
 
-def run_chunk(path: str, fingerprint: str, code: str, tasks: tuple[Task, ...], out: str) -> list[str | None]:
+def run_chunk(path: str, fingerprint: str, code: str, tasks: tuple[Task, ...], out: str,
+              posterior: str | None = None) -> list[str | None]:
     """Run `tasks` one after another in one submitted task; per task None, or the error it raised
     (so one failing replication does not cost its neighbours in the chunk their results)."""
     errors = []
     for task in tasks:
         try:
-            run_replication(path, fingerprint, code, task, out)
+            run_replication(path, fingerprint, code, task, out, posterior)
             errors.append(None)
         except ScenarioError:
             raise                                # the study changed under the batch: stop
@@ -353,6 +380,7 @@ def _execute(pools, own: bool, study: Study, out: Path, todo: list[Task], total:
     from tqdm import tqdm
 
     path, code = str(study.path.resolve()), code_identity()
+    posterior = None if study.posterior is None else str(study.posterior.path)
     size = max(1, CHUNK_RUNS // len(study.policies))
     attempts = {task: 0 for task in todo}
     queue, alone = list(todo), []          # tasks to run in chunks; tasks to run one at a time
@@ -389,7 +417,7 @@ def _execute(pools, own: bool, study: Study, out: Path, todo: list[Task], total:
                     queue, futures = [], {}
                     for chunk in chunks:
                         try:
-                            future = pool.submit(run_chunk, path, study.fingerprint, code, chunk, str(out))
+                            future = pool.submit(run_chunk, path, study.fingerprint, code, chunk, str(out), posterior)
                         except Exception:        # noqa: BLE001 - the pool broke while we were submitting
                             if not own:
                                 raise            # the caller's executor: not ours to replace
@@ -412,7 +440,7 @@ def _execute(pools, own: bool, study: Study, out: Path, todo: list[Task], total:
                 else:
                     task = alone.pop(0)
                     try:
-                        future = pool.submit(run_chunk, path, study.fingerprint, code, (task,), str(out))
+                        future = pool.submit(run_chunk, path, study.fingerprint, code, (task,), str(out), posterior)
                     except Exception:            # noqa: BLE001 - broken before it ran: not its fault
                         if not own:
                             raise
@@ -495,6 +523,9 @@ def compact(study: Study, out: Path, runs: list[Run], started: float, workers: i
         "workers": workers, "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "wall_time_s": round(time.time() - started, 3),
     }
+    if study.posterior is not None:
+        manifest["posterior"] = {"file": str(study.posterior.path), "sha256": study.posterior.sha256,
+                                 "parameters": list(study.posterior.names), "replications_per_draw": REPEATS}
     if isinstance(study, Sweep):
         manifest["design"] = {"kind": study.kind, "seed": study.design_seed,
                               "factors": [f.name for f in study.factors],

@@ -1,4 +1,4 @@
-"""Command line: `python -m sim run|check|batch|sweep|report|jobscript|viz ...` (also `kursk-sim`).
+"""Command line: `python -m sim run|check|batch|sweep|report|jobscript|calibrate|viz ...` (also `kursk-sim`).
 
 Bad input ends with one line on stderr naming the file, the field and what is allowed, and exit
 code 2; never a traceback.
@@ -7,6 +7,7 @@ code 2; never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -103,7 +104,15 @@ def cmd_batch(args) -> int:
 
     experiment = load_experiment(args.experiment)
     out = Path(args.out) if args.out else Path("results") / experiment.name
-    return _finish(out, run_batch(experiment, out, args.runs, args.workers, args.resume))
+    return _finish(out, run_batch(experiment, out, args.runs, args.workers, args.resume,
+                                  posterior=_posterior(args.posterior)))
+
+
+def _posterior(path: str | None):
+    if path is None:
+        return None
+    from .posterior import load_posterior
+    return load_posterior(path)
 
 
 def _shard(text: str | None) -> tuple[int, int] | None:
@@ -140,7 +149,8 @@ def cmd_sweep(args) -> int:
     executor = (dask_executor(args.scheduler) if args.scheduler else
                 jobqueue_executor(sweep.cluster) if args.cluster else nullcontext(None))
     with executor as pool:
-        manifest = run_batch(sweep, out, args.runs, args.workers, args.resume, executor=pool, shard=shard)
+        manifest = run_batch(sweep, out, args.runs, args.workers, args.resume, executor=pool, shard=shard,
+                             posterior=_posterior(args.posterior))
     if manifest is None:
         print(f"shard {shard[0]}/{shard[1]} done: its runs are in {out / 'shards'}; run without --shard "
               f"(with --resume) to compact")
@@ -182,6 +192,48 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_calibrate(args) -> int:
+    if args.workers is not None and args.scheduler:
+        raise ScenarioError("command line", "--scheduler", "choose one of --workers and --scheduler, not both")
+    if args.workers is not None and args.workers < 1:
+        raise ScenarioError("--workers", str(args.workers), "must be a whole number >= 1")
+    from .calibration import calibrate, load_calibration
+
+    until = None
+    if args.until is not None:
+        import datetime as dt
+        try:
+            until = dt.date.fromisoformat(args.until)
+        except ValueError:
+            raise ScenarioError("command line", "--until", f"must be a date like 2024-12-31, got {args.until!r}") from None
+    cal = load_calibration(args.calibration).with_options(args.population, args.generations, until)
+    out = Path(args.out) if args.out else Path("results") / f"calibration-{cal.name}"
+    if out.exists() and not out.is_dir():
+        raise ScenarioError(out, "--out", "is a file; give a folder for the calibration")
+    workers = args.workers or os.cpu_count() or 1
+    if args.scheduler:
+        from .executors import dask_executor
+        pool = dask_executor(args.scheduler)
+    elif workers == 1:
+        from contextlib import nullcontext
+
+        from .executors import InProcess
+        pool = nullcontext(InProcess())
+    else:
+        from .executors import local_pool
+        pool = local_pool(workers)
+    with pool as executor:
+        s = calibrate(cal, out, executor, resume=args.resume)
+    print(f"{s['generations']} generations, {sum(s['evaluations']):,} model runs, final epsilon {s['epsilon'][-1]:.3g}, "
+          f"effective sample size {s['ess'][-1]:.0f} of {cal.population}")
+    for p in s["posterior"]:
+        print(f"  {p['name']:32s} {p['median']:10.4g}  (90%: {p['low']:.4g} - {p['high']:.4g})")
+    inside = sum(r["inside"] for r in s["points"])
+    print(f"posterior predictive: {inside} of {len(s['points'])} reported points inside the 90% band")
+    print(f"written to {out}/ (posterior.parquet, calibration.md, marginals.png, pairs.png, predictive.png)")
+    return 0
+
+
 def cmd_viz(args) -> int:
     from .viz.server import serve
 
@@ -213,6 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
     batch.add_argument("--out", help="results folder (default results/<experiment name>)")
     batch.add_argument("--resume", action="store_true", help="complete a batch whose folder holds part of it")
+    batch.add_argument("--posterior", metavar="FILE", help="draw each replication's parameters from a calibration's "
+                       "posterior.parquet (e.g. configs/kursk_2024.posterior.parquet)")
     batch.set_defaults(func=cmd_batch)
 
     sweep = sub.add_parser("sweep", help="parameter sweep: an experiment at every point of a design")
@@ -225,6 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--runs", type=int, help="replications per design point (overrides [design])")
     sweep.add_argument("--out", help="results folder (default results/<sweep name>)")
     sweep.add_argument("--resume", action="store_true", help="complete a sweep whose folder holds part of it")
+    sweep.add_argument("--posterior", metavar="FILE", help="draw each replication's parameters from a posterior.parquet")
     sweep.add_argument("--map", metavar="A,B", help="the two factors of the decision map (default: the two that matter most)")
     sweep.set_defaults(func=cmd_sweep)
 
@@ -239,6 +294,17 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("folder")
     report.add_argument("--map", metavar="A,B", help="a sweep's decision map over these two factors")
     report.set_defaults(func=cmd_report)
+
+    calibrate = sub.add_parser("calibrate", help="ABC-SMC (pyabc) of a calibration file's parameters against the record")
+    calibrate.add_argument("calibration", help="calibration file, e.g. experiments/calibrate.toml")
+    calibrate.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
+    calibrate.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on the workers of a running Dask scheduler")
+    calibrate.add_argument("--out", help="results folder (default results/calibration-<name>)")
+    calibrate.add_argument("--resume", action="store_true", help="continue a calibration after its last finished generation")
+    calibrate.add_argument("--population", type=int, help="particles per generation (overrides the file's)")
+    calibrate.add_argument("--generations", type=int, help="generations (overrides the file's)")
+    calibrate.add_argument("--until", metavar="DATE", help="match only the reported points up to DATE (a held-out check)")
+    calibrate.set_defaults(func=cmd_calibrate)
 
     from .viz import DEFAULT_SCENARIO
     from .viz.server import DEFAULT_HOST, DEFAULT_PORT

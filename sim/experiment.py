@@ -24,7 +24,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,7 @@ class Experiment:
     policies: tuple[PolicySpec, ...]
     overrides: dict[str, Any]
     text: str = field(repr=False)
+    posterior: Any = field(default=None, repr=False)    # a sim.posterior.Posterior the replications draw from
 
     @property
     def sha256(self) -> str:
@@ -71,6 +72,8 @@ class Experiment:
             "overrides": _jsonable(self.overrides),
             "policies": [[p.label, p.name, _jsonable(p.params)] for p in self.policies],
         }
+        if self.posterior is not None:
+            identity["posterior"] = self.posterior.sha256
         return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
 
     @cached_property
@@ -97,6 +100,15 @@ class Experiment:
 
     def identity(self, point: None) -> dict:
         return {}
+
+    def settings(self, label: str, point: None = None) -> frozenset[str]:
+        """The parameters the study sets itself for `label`: its variant, [overrides] and the
+        policy's own (a posterior draw fills in only the others, sim.posterior)."""
+        variant = self.scenarios[label].variants.get(self.variant, {}) if self.variant else {}
+        return frozenset(variant) | frozenset(self.overrides) | frozenset(self.policy(label).params)
+
+    def with_posterior(self, posterior) -> "Experiment":
+        return replace(self, posterior=posterior)
 
 
 def _set(scenario: Scenario, params: dict, path: Path, where: str) -> Scenario:

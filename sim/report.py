@@ -61,6 +61,10 @@ def _fmt(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.1f}"
 
 
+def _share(x: float) -> str:
+    return f"{x:.0%}" if np.isfinite(x) else "—"
+
+
 def load(folder: Path):
     for name in ("summary.parquet", "timeseries.parquet", "manifest.json"):
         if not (folder / name).is_file():
@@ -103,6 +107,13 @@ def by_policy(summary: dict, column: str, labels: list[str]) -> dict[str, np.nda
     return out
 
 
+def by_draw(values: dict[str, np.ndarray], draws: np.ndarray) -> dict[str, np.ndarray]:
+    """Per policy, the mean over the replications that share a posterior draw: under parameter
+    uncertainty those replications are not independent, the draws are (sim.posterior)."""
+    ids = np.unique(draws)
+    return {label: np.array([x[draws == j].mean() for j in ids]) for label, x in values.items()}
+
+
 def write_report(folder: Path, decision_map: tuple[str, str] | None = None) -> Report:
     """Compute the statistics and write report.md with its plots into `folder` (a batch's or a
     sweep's; `decision_map` names the two factors of a sweep's decision map)."""
@@ -127,6 +138,15 @@ def write_report(folder: Path, decision_map: tuple[str, str] | None = None) -> R
     if manifest.get("failed"):
         lines += [f"{len(manifest['failed'])} runs failed (DIR/failed/ holds their errors); their replications "
                   f"are left out of every comparison, leaving {n} complete.", ""]
+    posterior = manifest.get("posterior")
+    draws = by_policy(summary, "posterior_draw", [BASELINE])[BASELINE] if posterior else None
+    if posterior:
+        lines += [f"**Under parameter uncertainty.** Each replication's parameters ({', '.join(posterior['parameters'])}) "
+                  f"are drawn from the posterior `{posterior['file']}` (sha256 `{posterior['sha256'][:12]}…`), "
+                  f"one draw for every {posterior['replications_per_draw']} replications, the same for every policy. "
+                  f"Intervals and P(better) below are over the {len(np.unique(draws))} draws (the mean of each "
+                  "draw's replications), which are independent; the table after them splits the spread of each "
+                  "difference into parameter uncertainty and chance.", ""]
 
     lines += ["## Outcomes per policy", "", "| metric | policy | mean | median | 5% | 95% |", "|---|---|---:|---:|---:|---:|"]
     for m in METRICS:
@@ -145,6 +165,8 @@ def write_report(folder: Path, decision_map: tuple[str, str] | None = None) -> R
     comparisons = {}
     for m in METRICS:
         values = by_policy(summary, m.column, labels)
+        if posterior:
+            values = by_draw(values, draws)
         for label in others:
             c = compare(values[BASELINE], values[label], m.higher_is_better, seed=BOOTSTRAP_SEED)
             comparisons[(m.column, label)] = c
@@ -154,6 +176,22 @@ def write_report(folder: Path, decision_map: tuple[str, str] | None = None) -> R
             terminal.append(f"{m.title[:52]:52s} {label[:24]:24s} {_fmt(c['mean_diff']):>10s} "
                             f"{_fmt(c['t_lo']) + ' to ' + _fmt(c['t_hi']):>20s} {better:>16s}")
 
+    if posterior:
+        from .posterior import spread_split
+
+        lines += ["", "## Parameter uncertainty against chance", "",
+                  "Spread (sd) of the paired difference (policy − hold) across replications, split by the "
+                  "replications that share a parameter draw: chance is the spread within a draw, parameters the "
+                  "spread of the draws' means less its chance part (one-way random-effects ANOVA).", "",
+                  "| metric | policy | sd of the difference | from parameters | from chance | parameters' share of the variance |",
+                  "|---|---|---:|---:|---:|---:|"]
+        for m in METRICS:
+            values = by_policy(summary, m.column, labels)
+            for label in others:
+                s = spread_split(values[label] - values[BASELINE], draws)
+                lines.append(f"| {m.title} | {label} | {_fmt(s['sd_total'])} | {_fmt(s['sd_parameters'])} | "
+                             f"{_fmt(s['sd_chance'])} | {_share(s['share_parameters'])} |")
+
     lines += ["", "## Russian gains per eastern sector", "",
               "Mean Russian gain in each sector over the horizon under `hold`, and each policy's paired difference "
               "(policy − hold) with its 95% interval (paired t). The columns sum to the eastern total.", "",
@@ -161,6 +199,8 @@ def write_report(folder: Path, decision_map: tuple[str, str] | None = None) -> R
               "|---|---:|" + "---:|" * len(others)]
     for column in _sector_columns(summary):
         values = by_policy(summary, column, labels)
+        if posterior:
+            values = by_draw(values, draws)
         cells = []
         for label in others:
             mean, lo, hi = paired_t_ci(values[label] - values[BASELINE])

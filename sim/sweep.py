@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -122,6 +122,17 @@ class Sweep:
     @cached_property
     def _scenarios(self) -> dict:
         return {}
+
+    @property
+    def posterior(self):
+        return self.experiment.posterior
+
+    def settings(self, label: str, point: int | None) -> frozenset[str]:
+        """The parameters the sweep sets itself: the experiment's, and the design's factors."""
+        return self.experiment.settings(label) | frozenset(self.points[point])
+
+    def with_posterior(self, posterior) -> "Sweep":
+        return replace(self, experiment=self.experiment.with_posterior(posterior))
 
     def identity(self, point: int | None) -> dict[str, Any]:
         """Columns a summary row carries for the run's design point."""

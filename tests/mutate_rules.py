@@ -1,4 +1,4 @@
-"""Break each rule of the two theatres in one line and check that its tests go red.
+"""Break each rule of the two theatres (and of calibration and posterior batches) in one line and check that its tests go red.
 
     python tests/mutate_rules.py [N ...]      (all mutations, or only those numbered N)
 
@@ -41,6 +41,12 @@ MUTATIONS = [
  ("sim/combat.py", "                strength[d.node] += power\n                continue", "                pass", "tests/test_policy.py"),
  ("sim/control.py", "    return sum([th.area[i] if control[i] == \"RU\" else contested[i] for i in th.sumy_target_nodes])", "    return sum([th.area[i] if control[i] == \"RU\" else 0.0 for i in th.sumy_target_nodes])", "tests/test_policy.py"),
  ("sim/model.py", "            ua_east_total, sum(east.personnel[\"RU\"]), east.drawn, *east.gain,", "            ua_east_total, sum(east.personnel[\"RU\"]), east.drawn, *east.gain[::-1],", "tests/test_eastern_front.py"),
+ ("sim/fire_control.py", "self._reach_links[node][:bisect_right(self._reach_km[node], range_km)])", "self._reach_links[node][:bisect_right(self._reach_km[node], range_km) + 1])", "tests/test_rules.py"),
+ ("sim/theatre.py", "            self._next_state += 1", "            pass", "tests/test_rules.py"),
+ ("sim/batch.py", "    return scenario.with_params(**{k: v for k, v in theta.items() if k not in own})", "    return scenario", "tests/test_posterior.py"),
+ ("sim/posterior.py", "        j = replication // REPEATS", "        j = replication", "tests/test_posterior.py"),
+ ("sim/calibration.py", "    np.random.seed(ss.generate_state(4))      # pyabc and scipy.stats draw from numpy's global stream", "    np.random.seed()", "tests/test_calibration.py"),
+ ("sim/calibration.py", "        return math.sqrt(sum(w * (x[k] - x_0[k]) ** 2 for k, w in self.terms))", "        return math.sqrt(sum((x[k] - x_0[k]) ** 2 for k, w in self.terms))", "tests/test_calibration.py"),
 ]
 
 
