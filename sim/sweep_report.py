@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from .experiment import BASELINE  # noqa: E402
-from .report import Metric, Report, _fmt  # noqa: E402
+from .report import Metric, Report, _fmt, by_draw  # noqa: E402
 from .scenario import ScenarioError  # noqa: E402
 from .sensitivity import prcc, zero_crossing  # noqa: E402
 from .stats import compare  # noqa: E402
@@ -69,6 +69,8 @@ class _Pairs:
         self.point = np.array([p for p, _ in keys])
         self.base = {m.column: np.array([summary[m.column][i] for i in base], float) for m in SWEEP_METRICS}
         self.other = {m.column: np.array([summary[m.column][i] for i in other], float) for m in SWEEP_METRICS}
+        draws = summary.get("posterior_draw")         # under parameter uncertainty (sim.posterior)
+        self.draw = None if draws is None else np.array([draws[i] for i in base])
         self.factor, self.is_date = {}, {}
         for f in factors:
             self.factor[f], self.is_date[f] = _numeric([summary[f][i] for i in base])
@@ -99,6 +101,12 @@ def write_sweep_report(folder: Path, summary: dict, manifest: dict,
     if manifest.get("failed"):
         lines += [f"{len(manifest['failed'])} runs failed (their errors are in DIR/failed/); their "
                   "replications are left out at their design point.", ""]
+    if manifest.get("posterior"):
+        post = manifest["posterior"]
+        lines += [f"**Under parameter uncertainty**: each replication's {', '.join(post['parameters'])} are drawn "
+                  f"from `{post['file']}` (one draw for every {post['replications_per_draw']} replications, the same "
+                  "at every point and under every policy) unless the design sets them; intervals at a design point "
+                  "are over the draws (the mean of each draw's replications), which are independent.", ""]
     terminal = []
     for label in others:
         pairs = _Pairs(summary, label, factors)
@@ -141,8 +149,12 @@ def _per_point(pairs: _Pairs) -> list[dict]:
         mask = pairs.point == point
         row = {"point": point, "n": int(mask.sum())}
         for m in SWEEP_METRICS:
-            row[m.column] = compare(pairs.base[m.column][mask], pairs.other[m.column][mask], m.higher_is_better,
-                                    resamples=2000, seed=BOOTSTRAP_SEED) if mask.sum() >= 2 else None
+            base, other = pairs.base[m.column][mask], pairs.other[m.column][mask]
+            if pairs.draw is not None:              # replications that share a draw are not independent
+                means = by_draw({"base": base, "other": other}, pairs.draw[mask])
+                base, other = means["base"], means["other"]
+            row[m.column] = compare(base, other, m.higher_is_better,
+                                    resamples=2000, seed=BOOTSTRAP_SEED) if len(base) >= 2 else None
         out.append(row)
     return out
 

@@ -132,3 +132,26 @@ def test_spread_split_separates_parameter_uncertainty_from_chance():
     assert s["sd_parameters"] == pytest.approx(3.0, rel=0.1)
     assert s["share_parameters"] == pytest.approx(0.36, abs=0.05)
     assert spread_split(noise, draws)["share_parameters"] < 0.05
+
+
+def test_a_sweep_under_the_posterior_keeps_its_factors_and_pairs_its_draws(tmp_path):
+    """The design's factor (drone_range_km, also in the posterior) keeps the design's value at every
+    point; the other parameters come from the replication's draw; the report says so."""
+    from test_sweep import write_sweep
+
+    from sim.report import write_report
+    from sim.sweep import load_sweep
+
+    sweep = load_sweep(write_sweep(tmp_path, points=2, reps=2))
+    rows = dict(ROWS, drone_range_km=[6.0, 7.0, 8.0])
+    posterior = load_posterior(write_posterior(tmp_path / "posterior.parquet", rows))
+    run_batch(sweep, tmp_path / "out", workers=1, progress=False, posterior=posterior)
+    s = pq.read_table(tmp_path / "out" / "summary.parquet").to_pydict()
+    for i in range(len(s["policy"])):
+        assert s["posterior_draw"][i] == s["replication"][i] // REPEATS
+    i = s["policy"].index("hold")
+    point, rep, row = s["point"][i], s["replication"][i], s["posterior_row"][i]
+    theta = {"ru_quality": ROWS["ru_quality"][row], "attack_ratio_min": ROWS["attack_ratio_min"][row]}
+    model = KurskModel(sweep.scenario("hold", point).with_params(**theta), "hold", run_seed(sweep, rep)).run()
+    assert s["ua_losses_total"][i] == model.summary()["final"]["ua_losses_total"]
+    assert "Under parameter uncertainty" in (write_report(tmp_path / "out").path.read_text())
