@@ -94,7 +94,7 @@ class EasternFront:
         self.start_share = {side: [x / sum(xs) for x in xs] for side, xs in self.personnel.items()}
         self.recent_losses = {side: [0.0] * n for side in SIDES}
         self.allocation = [(index[name], share) for name, share in scenario.east_allocation.items()]
-        self.allocated = [0.0] * len(self.allocation)
+        self.allocated: dict[int, float] = {}      # brigades sent to each sector node so far
         self.gain = [0.0] * n              # cumulative Russian gain per sector since the start (km²)
         self.gain_km2 = 0.0
         self.gain_today = 0.0
@@ -141,11 +141,22 @@ class EasternFront:
         return lost
 
     # --- where units go -----------------------------------------------------------------------
-    def allocate(self) -> int:
-        """The sector for the next brigade withdrawn from Kursk: the allocation entry furthest below
-        its share of brigades."""
-        k = apportion([share for _, share in self.allocation], self.allocated, 1.0)
-        return self.allocation[k][0]
+    def allocate(self, only: tuple[int, ...] = ()) -> int:
+        """The sector (node) for the next brigade withdrawn from Kursk: the allocation entry furthest
+        below its share of brigades; with `only`, among those sectors alone (their allocation shares,
+        or equal shares if the allocation gives them none)."""
+        if only:
+            shares = dict(self.allocation)
+            weights = [(node, shares.get(node, 0.0)) for node in only]
+            if sum(w for _, w in weights) <= 0:
+                weights = [(node, 1.0) for node in only]
+        else:
+            weights = self.allocation
+        sent = [self.allocated.get(node, 0.0) for node, _ in weights]
+        k = apportion([w for _, w in weights], sent, 1.0)
+        node = weights[k][0]
+        self.allocated[node] = sent[k]
+        return node
 
     def draw_for_kursk(self, model: KurskModel, personnel: float) -> None:
         """A Russian formation of `personnel` arrives in Kursk: ru_grouping_from_east ×

@@ -73,8 +73,9 @@ def defend(model: KurskModel, brigades: list[Brigade]) -> None:
 
 
 def rail_east(model: KurskModel, b: Brigade) -> None:
-    """Send a brigade from the Sumy depot by rail to its allocated eastern sector."""
-    sector = model.east.allocate()
+    """Send a brigade from the Sumy depot by rail to its allocated eastern sector (among the
+    policy's sectors, if it names any)."""
+    sector = model.east.allocate(model.policy.sectors(model))
     model.east.send_by_rail(model, b, sector, model.theatre.link_between[(model.theatre.sumy, sector)].rail_days)
 
 
@@ -145,6 +146,10 @@ class Policy:
         """Whether reserve brigades and replacements go east (True) or into Kursk (False) today."""
         return model.salient_lost_on is not None
 
+    def sectors(self, model: KurskModel) -> tuple[int, ...]:
+        """The eastern sectors (nodes) brigades sent east may go to; () = by the [east] allocation."""
+        return ()
+
     def decide(self, model: KurskModel) -> None:
         """The policy's own decision of the day, before the day's orders (none under `hold`)."""
 
@@ -179,21 +184,30 @@ class Hold(Policy):
 
 class Withdraw(Policy):
     """From withdraw_date, pull withdraw_fraction of the brigades back to Sumy along supplied
-    routes, refit them, and send them by rail to the eastern sectors. Brigades already cut off
-    fight their way out. Reserves go east from the same date.
+    routes, refit them, and send them by rail to the eastern sectors (withdraw_sectors, or by the
+    allocation). Brigades already cut off fight their way out. Reserves go east from the same date.
     """
 
     name = "withdraw"
-    parameters = ("withdraw_date", "withdraw_fraction")
+    parameters = ("withdraw_date", "withdraw_fraction", "withdraw_sectors")
 
     def __init__(self, params: dict):
         super().__init__(params)
         self.date = params["withdraw_date"]
         self.fraction = params["withdraw_fraction"]
+        self.sector_names = params["withdraw_sectors"]
         self.ordered = False
 
     def describe(self) -> dict:
-        return {"withdraw_date": self.date.isoformat(), "withdraw_fraction": self.fraction}
+        out = {"withdraw_date": self.date.isoformat(), "withdraw_fraction": self.fraction}
+        if self.sector_names:
+            out["withdraw_sectors"] = list(self.sector_names)
+        return out
+
+    def sectors(self, model: KurskModel) -> tuple[int, ...]:
+        """withdraw_sectors: every brigade sent east goes to one of these (the seed article's
+        'reinforce Zaporizhzhia' is Orikhiv and Huliaipole); none named: by the [east] allocation."""
+        return tuple(model.theatre.index[name] for name in self.sector_names)
 
     def diverges_on(self) -> dt.date:
         return self.date           # before it, orders and reserves go exactly as under hold

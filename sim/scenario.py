@@ -231,6 +231,16 @@ _UNIT_INTERVAL = {
 }
 _POSITIVE = {"force_unit", "stock_days", "tortuosity", "breakthrough_ratio", "nk_learning_days"}
 _DATES_IN_HORIZON = {"withdraw_date", "nk_arrival", "drone_ramp_start", "drone_ramp_end"}
+_SECTOR_LISTS = {"withdraw_sectors"}       # lists of eastern sector names ([] = the [east] allocation)
+
+
+def _names(path, where: str, value: Any) -> tuple[str, ...]:
+    """A list of names: a TOML array of strings, or (from --set) one string of comma-separated names."""
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ScenarioError(path, where, f"must be a list of names, e.g. [\"Orikhiv\", \"Huliaipole\"], got {value!r}")
+    return tuple(value)
 
 
 def _coerce_param(path, key: str, params: dict[str, Any], value: Any) -> Any:
@@ -239,6 +249,8 @@ def _coerce_param(path, key: str, params: dict[str, Any], value: Any) -> Any:
         raise ScenarioError(path, key, f"unknown parameter; allowed: {', '.join(sorted(params))}")
     default = params[key]
     where = f"parameters.{key}"
+    if isinstance(default, tuple):
+        return _names(path, where, value)
     if isinstance(default, dt.date):
         if isinstance(value, str):
             try:
@@ -261,6 +273,15 @@ def _check_params(sc: Scenario) -> None:
     p, path = sc.params, sc.path
     for key, value in p.items():
         where = f"parameters.{key}"
+        if (key in _SECTOR_LISTS) != isinstance(value, tuple):
+            raise ScenarioError(path, where, f"must be {'a list of eastern sector names' if key in _SECTOR_LISTS else 'a number'}, "
+                                f"got {value!r}")
+        if isinstance(value, tuple):
+            sectors = [s.node for s in sc.east_sectors]
+            unknown = [v for v in value if v not in sectors]
+            if unknown:
+                raise ScenarioError(path, where, f"{unknown[0]!r} is not an eastern sector; allowed: {', '.join(sectors)}")
+            continue
         if (key in _DATES_IN_HORIZON) != isinstance(value, dt.date):
             kind = "a date like 2025-01-15" if key in _DATES_IN_HORIZON else "a number"
             raise ScenarioError(path, where, f"must be {kind}, got {value!r}")
@@ -318,6 +339,8 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None,
         value = row["value"]
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             params[key] = value
+        elif isinstance(value, list):              # a list of eastern sector names (_SECTOR_LISTS)
+            params[key] = _names(path, f"parameters.{key}.value", value)
         else:
             params[key] = _number(path, f"parameters.{key}.value", value, minimum=None)
             if isinstance(value, int) and not isinstance(value, bool):
@@ -552,7 +575,7 @@ REQUIRED_PARAMS = {
     "attack_cohesion_min", "break_cohesion", "consolidation_days", "cohesion_per_loss", "cohesion_recovery_per_day",
     "sector_support", "sector_depth_hops", "remnant_personnel", "pipeline_surprise", "nk_arrival", "nk_initial_exposure", "nk_learned_exposure",
     "nk_learning_days", "nk_learned_quality", "east_ua_replacements_per_day", "east_ru_replacements_per_day",
-    "ru_redeploy_delay_days", "ru_redeploy_share", "ru_grouping_from_east", "ru_transit_days",
+    "ru_redeploy_delay_days", "ru_redeploy_share", "ru_grouping_from_east", "ru_transit_days", "withdraw_sectors",
 }
 
 

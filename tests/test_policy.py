@@ -199,3 +199,32 @@ def test_ground_taken_in_a_sumy_village_counts_before_it_falls(load_toy):
     assert any(0 < x < 20 for x in partial)
     if model.control[border] == "RU":
         assert column(model, "ru_sumy_gain_km2")[-1] == 20.0
+
+
+@pytest.mark.parametrize("sectors", [("Orikhiv", "Huliaipole"), ("Pokrovsk",)])
+def test_withdraw_sectors_sends_brigades_only_there(default_scenario, sectors):
+    """Every brigade that reaches the east under `withdraw` joins one of withdraw_sectors; the
+    other sectors receive nobody from Kursk; the allocation alone would have used others."""
+    scenario = default_scenario.with_params(withdraw_date=dt.date(2024, 11, 1), withdraw_sectors=list(sectors))
+    model = KurskModel(scenario, "withdraw", 3)
+    sent = {}
+    while model.running:
+        model.step()
+        for b in model.units:
+            if b.side == "UA" and b.posture == "rail":
+                sent[b.name] = model.theatre.names[b.sector]
+    assert sent and set(sent.values()) <= set(sectors), sent
+    names = model.east.names
+    arrived = {names[k] for k, x in enumerate(model.east.from_kursk["UA"]) if x > 0}
+    assert arrived and arrived <= set(sectors), arrived
+    default = KurskModel(default_scenario.with_params(withdraw_date=dt.date(2024, 11, 1)), "withdraw", 3).run()
+    assert {names[k] for k, x in enumerate(default.east.from_kursk["UA"]) if x > 0} - set(sectors)
+
+
+def test_withdraw_sectors_must_name_eastern_sectors(default_scenario):
+    from sim.scenario import ScenarioError
+
+    with pytest.raises(ScenarioError, match="withdraw_sectors.*'Sumy' is not an eastern sector"):
+        default_scenario.with_params(withdraw_sectors=["Sumy"])
+    assert default_scenario.with_params(withdraw_sectors="Orikhiv, Huliaipole").params["withdraw_sectors"] == (
+        "Orikhiv", "Huliaipole")
