@@ -246,7 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="simulate one campaign")
     run.add_argument("scenario", help="scenario file, e.g. configs/kursk_2024.toml")
-    run.add_argument("--policy", default="hold", help="hold or withdraw (default hold)")
+    run.add_argument("--policy", default="hold", help="hold, withdraw or no_incursion (the counterfactual; default hold)")
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                      help="override a scenario parameter, e.g. --set withdraw_date=2025-01-15")
     run.add_argument("--variant", help="apply a named variant of the scenario, e.g. seed_30k")

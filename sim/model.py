@@ -115,6 +115,8 @@ class KurskModel(Model):
         }
         self.records: list[tuple] = []
         self.refresh()
+        self.policy.setup(self)
+        self.refresh()
         self.record()
 
     # --- the day ------------------------------------------------------------------------------

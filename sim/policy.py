@@ -1,4 +1,5 @@
-"""Ukrainian policies: `hold` the salient, or `withdraw` and reinforce the eastern front.
+"""Ukrainian policies: `hold` the salient, or `withdraw` and reinforce the eastern front; and the
+counterfactual `no_incursion` (the Kursk grouping holds eastern sectors from the start).
 
 A policy gives the day's orders to the Ukrainian brigades and decides where the reserve sends its
 brigades and replacements. Both share the defensive doctrine below and the fate of the survivors
@@ -11,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from . import control
 from .agents import DEFEND, MOVE, REFIT, REST, WITHDRAW, Brigade
 
 if TYPE_CHECKING:
@@ -153,6 +155,9 @@ class Policy:
     def decide(self, model: KurskModel) -> None:
         """The policy's own decision of the day, before the day's orders (none under `hold`)."""
 
+    def setup(self, model: KurskModel) -> None:
+        """Change the starting position, before the first day (only the counterfactual does)."""
+
     def orders(self, model: KurskModel) -> None:
         self.decide(model)
         if model.salient_lost_on is not None and not self.survivors_ordered:
@@ -221,7 +226,56 @@ class Withdraw(Policy):
             pull_out(model, self.fraction)
 
 
-POLICIES = {cls.name: cls for cls in (Hold, Withdraw)}
+class NoIncursion(Policy):
+    """The counterfactual: no incursion. The Ukrainian brigades of the Kursk grouping hold eastern
+    sectors from the start date (by the [east] allocation), and so do its reserves and replacements;
+    Kursk oblast is Russian. The Russian Kursk grouping is where it came from: the formations that
+    met the incursion and the waves sent after it are never raised, so the share the grouping would
+    have drawn from the eastern sectors (ru_grouping_from_east, by grouping_origin) stays there and
+    the rest stays in the reserve, outside the model. The North Korean contingent stays home, or with
+    nk_east_without_incursion = 1 joins the eastern sectors on its arrival date. Sumy garrisons hold
+    their villages; with no Russian force in Kursk nobody attacks them. Same seeds as every policy:
+    the eastern sectors draw the same numbers, so the comparison is paired.
+    """
+
+    name = "no_incursion"
+    parameters = ("nk_east_without_incursion",)
+
+    def describe(self) -> dict:
+        return {"nk_east_without_incursion": self.params["nk_east_without_incursion"]}
+
+    def diverges_on(self) -> dt.date:
+        return dt.date.min         # from the first day: never a fork of the hold run
+
+    def reinforce_east(self, model: KurskModel) -> bool:
+        return True
+
+    def setup(self, model: KurskModel) -> None:
+        th, east, p = model.theatre, model.east, model.p
+        for unit in list(model.units):
+            if unit.side == "UA" and not unit.garrison:          # the Kursk grouping: east from day 0
+                sector = east.position[east.allocate()]
+                east.join("UA", sector, unit.personnel, unit.quality, unit.cohesion, from_kursk=True)
+                model.dissolve(unit)
+            elif unit.side == "RU":                              # the Russians who met it: elsewhere
+                model.dissolve(unit)
+        russian = model.reserves["RU"]
+        nk = [spec for _, _, spec in russian.schedule if spec.side == "NK"]
+        russian.schedule = []                                    # no waves are sent to Kursk
+        if p["nk_east_without_incursion"] >= 0.5 and nk:
+            shares = east.russian_destinations(model)
+            personnel = sum(model.campaign.strength(spec) for spec in nk)
+            for k, share in enumerate(shares):
+                if share > 0:
+                    east.due.append((p["nk_arrival"], "RU", k, personnel * share, p["nk_quality"]))
+            east.due.sort(key=lambda d: d[0])
+        for node in range(th.n):                                 # Kursk oblast stays Russian
+            if th.in_kursk[node] and model.control[node] == "UA":
+                control.transfer(model, node, "RU")
+        model.ua_area = 0.0
+
+
+POLICIES = {cls.name: cls for cls in (Hold, Withdraw, NoIncursion)}
 
 
 def make_policy(name: str, params: dict) -> Policy:

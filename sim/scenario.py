@@ -224,7 +224,7 @@ def read_toml(path: Path) -> dict:
 
 # Bounds that make a parameter meaningful; anything not listed must be a finite number >= 0.
 _UNIT_INTERVAL = {
-    "withdraw_fraction", "unsupplied_power", "surrender_cohesion", "surrender_daily_prob",
+    "withdraw_fraction", "nk_east_without_incursion", "unsupplied_power", "surrender_cohesion", "surrender_daily_prob",
     "surrender_captured_share", "breakout_loss_share", "attack_cohesion_min", "break_cohesion",
     "sector_support", "fire_loss_per_km", "ru_redeploy_share", "ru_grouping_from_east",
     "cut_cohesion_loss_per_day", "cohesion_recovery_per_day",
@@ -576,6 +576,7 @@ REQUIRED_PARAMS = {
     "sector_support", "sector_depth_hops", "remnant_personnel", "pipeline_surprise", "nk_arrival", "nk_initial_exposure", "nk_learned_exposure",
     "nk_learning_days", "nk_learned_quality", "east_ua_replacements_per_day", "east_ru_replacements_per_day",
     "ru_redeploy_delay_days", "ru_redeploy_share", "ru_grouping_from_east", "ru_transit_days", "withdraw_sectors",
+    "nk_east_without_incursion",
 }
 
 

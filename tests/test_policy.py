@@ -228,3 +228,38 @@ def test_withdraw_sectors_must_name_eastern_sectors(default_scenario):
         default_scenario.with_params(withdraw_sectors=["Sumy"])
     assert default_scenario.with_params(withdraw_sectors="Orikhiv, Huliaipole").params["withdraw_sectors"] == (
         "Orikhiv", "Huliaipole")
+
+
+def test_no_incursion_starts_the_kursk_grouping_in_the_east_on_the_first_day(default_scenario):
+    hold = KurskModel(default_scenario, "hold", 4)
+    grouping = sum(u.personnel for u in hold.units if u.side == "UA" and not u.garrison)
+    model = KurskModel(default_scenario, "no_incursion", 4)
+    th = model.theatre
+    # day 0: no Ukrainian brigade in Kursk, every one of them in an eastern sector, Kursk Russian
+    assert not [u for u in model.units if u.side == "UA" and not u.garrison]
+    assert not [u for u in model.units if u.side == "RU"]
+    assert sum(model.east.from_kursk["UA"]) == pytest.approx(grouping)
+    assert sum(model.east.personnel["UA"]) == pytest.approx(sum(hold.east.personnel["UA"]) + grouping)
+    assert all(model.control[n] == "RU" for n in range(th.n) if th.in_kursk[n])
+    assert column(model, "ua_kursk_area_km2")[0] == 0.0
+    model.run()
+    # nobody is ever sent to Kursk: no Ukrainian losses there, no Russian waves, no Sumy attack
+    final = model.summary()["final"]
+    assert final["ua_losses_kursk"] == 0.0 and final["ru_personnel_kursk"] == 0.0
+    assert final["ru_sumy_gain_km2"] == 0.0 and final["ru_drawn_from_east"] == 0.0
+    # the same soldiers are counted: every Ukrainian is in the east or lost there
+    assert final["ua_losses_total"] == pytest.approx(final["ua_losses_east"])
+
+
+def test_no_incursion_sends_the_north_koreans_east_only_when_asked(default_scenario):
+    home = KurskModel(default_scenario, "no_incursion", 4)
+    east = KurskModel(default_scenario.with_params(nk_east_without_incursion=1), "no_incursion", 4)
+    arrival = default_scenario.params["nk_arrival"]
+    home.run(until=arrival + dt.timedelta(days=1))
+    east.run(until=arrival + dt.timedelta(days=1))
+    nk = default_scenario.params["nk_troops"]
+    before = column(east, "ru_personnel_east")[(arrival - default_scenario.start).days - 1]
+    after = column(east, "ru_personnel_east")[-1]
+    assert after - before > 0.8 * nk                       # (less that day's fighting)
+    assert column(home, "nk_personnel_kursk")[-1] == 0.0
+    assert column(home, "ru_personnel_east")[-1] < after - 0.8 * nk
