@@ -1,4 +1,4 @@
-"""Command line: `python -m sim run|check|batch|sweep|report|jobscript|calibrate|viz ...` (also `kursk-sim`).
+"""Command line: `python -m sim run|check|batch|sweep|report|jobscript|calibrate|claims|viz ...` (also `kursk-sim`).
 
 Bad input ends with one line on stderr naming the file, the field and what is allowed, and exit
 code 2; never a traceback.
@@ -234,6 +234,19 @@ def cmd_calibrate(args) -> int:
     return 0
 
 
+def cmd_claims(args) -> int:
+    _start(args, local=True)
+    from .claims import DEFAULT_POSTERIOR, run_claims
+
+    posterior = None if args.no_posterior else (args.posterior or DEFAULT_POSTERIOR)
+    out = Path(args.out) if args.out else Path("results") / "claims"
+    claims = run_claims(args.experiment, out, args.runs, args.workers, args.resume, posterior)
+    for i, c in enumerate(claims, 1):
+        print(f"{i}. {c['verdict']:27s} {c['claim']}")
+    print(f"written to {out}/ (claims.md, claims.json, claims.png, and the batches it used)")
+    return 0
+
+
 def cmd_viz(args) -> int:
     from .viz.server import serve
 
@@ -305,6 +318,17 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--generations", type=int, help="generations (overrides the file's)")
     calibrate.add_argument("--until", metavar="DATE", help="match only the reported points up to DATE (a held-out check)")
     calibrate.set_defaults(func=cmd_calibrate)
+
+    claims = sub.add_parser("claims", help="test the seed article's claims one by one (claims.md, claims.json)")
+    claims.add_argument("experiment", nargs="?", help="experiment file (default experiments/claims.toml)")
+    claims.add_argument("--runs", type=int, help="replications per batch (overrides the file's)")
+    claims.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
+    claims.add_argument("--out", help="results folder (default results/claims)")
+    claims.add_argument("--resume", action="store_true", help="reuse (and complete) the batches already in --out")
+    claims.add_argument("--posterior", metavar="FILE", help="posterior to draw parameters from "
+                        "(default configs/kursk_2024.posterior.parquet)")
+    claims.add_argument("--no-posterior", action="store_true", help="run at the scenario's defaults instead")
+    claims.set_defaults(func=cmd_claims)
 
     from .viz import DEFAULT_SCENARIO
     from .viz.server import DEFAULT_HOST, DEFAULT_PORT

@@ -51,6 +51,8 @@ MUTATIONS = [
  ("sim/policy.py", "                east.join(\"UA\", sector, unit.personnel, unit.quality, unit.cohesion, from_kursk=True)", "                pass", "tests/test_policy.py"),
  ("sim/policy.py", "        if p[\"nk_east_without_incursion\"] >= 0.5 and nk:", "        if False:", "tests/test_policy.py"),
  ("sim/policy.py", "                control.transfer(model, node, \"RU\")", "                pass", "tests/test_policy.py"),
+ ("sim/claims.py", "    return \"supported\" if (hi < 0 if want_negative else lo > 0) else \"not supported\"", "    return \"supported\" if (lo < 0 if want_negative else hi > 0) else \"not supported\"", "tests/test_claims.py"),
+ ("sim/claims.py", "    return verdicts[0] if len(set(verdicts)) == 1 else \"depends\"", "    return verdicts[0]", "tests/test_claims.py"),
 ]
 
 
