@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -157,8 +156,9 @@ def _sum_columns(results: Results, columns: list[str], labels: list[str]) -> dic
     return out
 
 
-def evaluate(results: dict[str, Results]) -> list[dict]:
-    """The claims, each with its figure, interval and verdict (see the module's rules)."""
+def evaluate(results: dict[str, Results]) -> tuple[list[dict], dict, list]:
+    """The claims, each with its figure, interval and verdict (see the module's rules); and the
+    data of the plot (force-ratio curves, claim 2's cases)."""
     from .stats import compare, paired_t_ci
 
     base, big = results["troops_12k"], results["troops_30k"]
@@ -244,8 +244,7 @@ def evaluate(results: dict[str, Results]) -> list[dict]:
         c4 = res.compare("ru_east_gain_km2", "no_incursion", higher_is_better=False)
         rows4.append((name, c4, res))
     # hold − no_incursion = −(no_incursion − hold): the claim says hold's gains are not lower.
-    v4 = [("not supported" if c4["t_lo"] > 0 else "supported" if c4["t_hi"] < 0 else "depends")
-          for _, c4, _ in rows4]
+    v4 = [verdict(-c4["t_hi"], -c4["t_lo"], want_negative=False) for _, c4, _ in rows4]
     head4 = rows4[0][1]
     fit = {name: _east_fit(res) for name, _, res in rows4[1:]}
     claims.append({

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
