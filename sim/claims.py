@@ -13,8 +13,9 @@ drawn from the calibration's posterior), and given a verdict by a rule stated wi
 - `not testable by this model`: the model has no such quantity (the `why` says what it reports instead).
 
 The batches (under DIR, one folder each, resumable): the experiment as written (12,500 troops),
-the same policies with the seed article's 30,000 (`seed_30k`), and hold against no_incursion under
-each reading of where the Russian grouping came from (`grouping_from_east`, `grouping_from_reserves`).
+hold and the withdrawals with the seed article's 30,000 (`seed_30k`) and with 10,000 and 20,000 (a
+small sweep, to say where claims 1 and 2 flip), and hold against no_incursion under each reading of
+where the Russian grouping came from (`grouping_from_east`, `grouping_from_reserves`).
 Writes DIR/claims.md, DIR/claims.json (a list of objects with id, claim, metric, estimate, ci_low,
 ci_high, verdict, why, unit) and DIR/claims.png.
 """
@@ -41,6 +42,7 @@ SIGNIFICANT = 0.10                             # "significant": at least a tenth
 ZAPORIZHZHIA = ("orikhiv", "huliaipole")       # the eastern sectors of Zaporizhzhia oblast
 WITHDRAWALS = ("withdraw_2024-10-01", "withdraw_2024-11-15", "withdraw_2025-01-15", "withdraw_2025-03-01")
 ZAP = "withdraw_2025-03-01_zaporizhzhia"
+TROOP_SWEEP = (10000, 20000)                   # with 12,500 (the file) and 30,000 (seed_30k): where claims flip
 RECORD = Path(__file__).resolve().parents[1] / "data" / "kursk-record.csv"
 DEFAULT_EXPERIMENT = Path(__file__).resolve().parents[1] / "experiments" / "claims.toml"
 DEFAULT_POSTERIOR = Path(__file__).resolve().parents[1] / "configs" / "kursk_2024.posterior.parquet"
@@ -76,12 +78,15 @@ def batches(experiment: Experiment, folder: Path) -> dict[str, Experiment]:
         raise ScenarioError(experiment.path, "policies", f"the claims need a policy labelled {missing[0]!r} "
                             "(see experiments/claims.toml)")
 
-    def sub(name: str, variant: str, keep: tuple[str, ...]) -> Experiment:
+    def sub(name: str, variant: str | None, keep: tuple[str, ...], **overrides) -> Experiment:
         lines = [f"# derived by `python -m sim claims` from {experiment.path}",
                  f"name = {_toml(f'{experiment.name}-{name}')}", f"scenario = {_toml(str(experiment.scenario_path))}",
-                 f"replications = {experiment.replications}", f"seed = {experiment.seed}", f"variant = {_toml(variant)}"]
-        if experiment.overrides:
-            lines += ["[overrides]"] + [f"{k} = {_toml(v)}" for k, v in experiment.overrides.items()]
+                 f"replications = {experiment.replications}", f"seed = {experiment.seed}"]
+        if variant:
+            lines.append(f"variant = {_toml(variant)}")
+        overrides = {**experiment.overrides, **overrides}
+        if overrides:
+            lines += ["[overrides]"] + [f"{k} = {_toml(v)}" for k, v in overrides.items()]
         for lab in keep:
             p = labels[lab]
             lines += ["", "[[policies]]", f"name = {_toml(p.name)}", f"label = {_toml(p.label)}"]
@@ -95,6 +100,9 @@ def batches(experiment: Experiment, folder: Path) -> dict[str, Experiment]:
     return {
         "troops_12k": experiment,
         "troops_30k": sub("troops_30k", "seed_30k", (BASELINE, *WITHDRAWALS)),
+        # a small sweep of the troops committed, for where claims 1 and 2 flip (facts: 10–15k, the seed's 30k)
+        **{f"troops_{n // 1000}k": sub(f"troops_{n // 1000}k", None, (BASELINE, *WITHDRAWALS), ua_troops_kursk=n)
+           for n in TROOP_SWEEP},
         "grouping_from_east": sub("grouping_from_east", "grouping_from_east", (BASELINE, "no_incursion")),
         "grouping_from_reserves": sub("grouping_from_reserves", "grouping_from_reserves", (BASELINE, "no_incursion")),
     }
@@ -162,11 +170,12 @@ def evaluate(results: dict[str, Results]) -> tuple[list[dict], dict, list]:
     from .stats import compare, paired_t_ci
 
     base, big = results["troops_12k"], results["troops_30k"]
+    troops = [("10,000", results["troops_10k"]), ("12,500", base), ("20,000", results["troops_20k"]), ("30,000", big)]
     claims = []
 
     # 1. "~30,000 troops ... badly outnumbered": Russians and North Koreans per Ukrainian in Kursk.
     ratios, curves = {}, {}
-    for name, res in (("12,500", base), ("30,000", big)):
+    for name, res in troops:
         dates, ua = res.daily("ua_personnel_kursk", BASELINE)
         _, ru = res.daily("ru_personnel_kursk", BASELINE)
         _, nk = res.daily("nk_personnel_kursk", BASELINE)
@@ -187,16 +196,17 @@ def evaluate(results: dict[str, Results]) -> tuple[list[dict], dict, list]:
         "why": f"criterion: at least {OUTNUMBERED:g} to 1 (the 95% interval of the mean above it). With 30,000 troops "
                f"the ratio is {m30:.2f} ({lo30:.2f}–{hi30:.2f}); with the 12,500 of the sources, {m12:.2f} "
                f"({lo12:.2f}–{hi12:.2f}). Ukraine still held the salient on that day in {share30:.0%} and "
-               f"{share12:.0%} of the runs." + (
-                   f" It depends on the troops committed: badly outnumbered with "
-                   f"{' and '.join(k for k, v in zip(ratios, outn) if v == 'supported')}, not with "
-                   f"{' and '.join(k for k, v in zip(ratios, outn) if v != 'supported')} — the article's own figure."
-                   if combine(outn) == "depends" else ""),
+               f"{share12:.0%} of the runs. Over the troops swept: " + ", ".join(
+                   f"{k}: {ci[0]:.2f} ({ci[1]:.2f}–{ci[2]:.2f})" for k, (ci, _) in ratios.items()) + (
+                   f". It depends on the troops committed: badly outnumbered with "
+                   f"{', '.join(k for k, v in zip(ratios, outn) if v == 'supported')}, not with "
+                   f"{', '.join(k for k, v in zip(ratios, outn) if v != 'supported')} (the article's own figure is 30,000)."
+                   if combine(outn) == "depends" else "."),
     })
 
     # 2. Withdrawing "would increase the odds of saving these troops' lives": soldiers lost, both theatres.
     cases = []
-    for name, res in (("12,500", base), ("30,000", big)):
+    for name, res in troops:
         for label in WITHDRAWALS:
             c = res.compare("ua_losses_total", label, higher_is_better=False)
             cases.append((name, label, c))
@@ -206,13 +216,14 @@ def evaluate(results: dict[str, Results]) -> tuple[list[dict], dict, list]:
     claims.append({
         "id": "saves_lives", "claim": "withdrawing would increase the odds of saving these troops' lives",
         "metric": "Δ Ukrainian soldiers lost in both theatres (killed, wounded, captured), withdraw − hold, "
-                  "withdrawal on 2025-03-01 with 30,000 troops (other dates and 12,500 in `why`)",
+                  "withdrawal on 2025-03-01 with 30,000 troops (other dates and troop figures in `why`)",
         "estimate": head["mean_diff"], "ci_low": head["t_lo"], "ci_high": head["t_hi"], "unit": "soldiers",
         "verdict": combine(verdicts),
         "why": "per withdrawal date and troops committed, Δ soldiers lost (95% CI; P(fewer lost)): " + "; ".join(
             f"{label.split('_')[1]}, {name}: {c['mean_diff']:+,.0f} ({c['t_lo']:+,.0f} to {c['t_hi']:+,.0f}; "
             f"{c['p_better']:.0%})" for name, label, c in cases)
-            + (f". Not supported at: {', '.join(flips)}." if flips else "."),
+            + (f". Not supported (the interval not below zero) at: {', '.join(flips)}: it depends on the troops "
+               "committed and the date." if flips else "."),
     })
 
     # 3. "free up significant military assets ... reinforce ... Zaporizhzhia": Russian gains there.
@@ -387,9 +398,10 @@ def _plot(path: Path, curves: dict, cases: list) -> None:
     ax[0].set_ylabel("Russians + North Koreans per Ukrainian in Kursk\n(median of runs still holding)")
     ax[0].legend(fontsize=8)
     ax[0].tick_params(axis="x", labelrotation=30)
-    for i, troops in enumerate(("12,500", "30,000")):
+    names = list(dict.fromkeys(name for name, _, _ in cases))
+    for i, troops in enumerate(names):
         mine = [(label.split("_")[1], c) for name, label, c in cases if name == troops]
-        x = np.arange(len(mine)) + (i - 0.5) * 0.3
+        x = np.arange(len(mine)) + (i - (len(names) - 1) / 2) * 0.18
         ax[1].errorbar(x, [c["mean_diff"] for _, c in mine],
                        yerr=[[c["mean_diff"] - c["t_lo"] for _, c in mine], [c["t_hi"] - c["mean_diff"] for _, c in mine]],
                        fmt="o", capsize=3, label=f"{troops} troops")
@@ -450,7 +462,8 @@ def _markdown(claims: list[dict], results: dict[str, Results], posterior) -> str
                   f"- **Verdict**: {c['verdict']}.",
                   f"- **Why**: {c['why']}", ""]
     lines += ["## Rebuild", "", "`python -m sim claims` (experiments/claims.toml; `--runs N`, `--workers N`, "
-              "`--out DIR`, `--resume` to reuse the batches, `--posterior FILE` or `--no-posterior`), about 40 s on 2 "
+              "`--out DIR`, `--resume` to reuse the batches, `--posterior FILE` or `--no-posterior`), about 80 s on 2 "
               "cores. The batches it runs are the folders of its output folder (`troops_12k`, `troops_30k`, "
-              "`grouping_from_east`, `grouping_from_reserves`), each with its own report.md.", ""]
+              "`troops_10k`, `troops_20k`, `grouping_from_east`, `grouping_from_reserves`), each with its own "
+              "report.md.", ""]
     return "\n".join(lines)
