@@ -181,7 +181,10 @@ def evaluate(results: dict[str, Results]) -> tuple[list[dict], dict, list]:
         _, nk = res.daily("nk_personnel_kursk", BASELINE)
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(ua > 0, (ru + nk) / ua, np.nan)
-        curves[name] = (dates, np.nanmedian(np.where(np.isnan(ratio).all(axis=0), 0.0, ratio), axis=0))
+        holding = np.mean(~np.isnan(ratio), axis=0) >= 0.5     # plotted while most runs still hold the salient
+        with np.errstate(invalid="ignore"):
+            median = np.nanmedian(np.where(np.isnan(ratio).all(axis=0), 0.0, ratio), axis=0)
+        curves[name] = (dates, np.where(holding, median, np.nan))
         k = dates.index("2025-01-15")
         units = res.per_unit(ratio[:, k])
         ratios[name] = (paired_t_ci(units[~np.isnan(units)]), float(np.mean(~np.isnan(ratio[:, k]))))
@@ -395,7 +398,7 @@ def _plot(path: Path, curves: dict, cases: list) -> None:
     for name, (dates, ratio) in curves.items():
         ax[0].plot([dt.date.fromisoformat(d) for d in dates], ratio, label=f"{name} Ukrainian troops")
     ax[0].axhline(OUTNUMBERED, color="r", lw=1, ls="--", label=f"'badly outnumbered': {OUTNUMBERED:g} to 1")
-    ax[0].set_ylabel("Russians + North Koreans per Ukrainian in Kursk\n(median of runs still holding)")
+    ax[0].set_ylabel("Russians + North Koreans per Ukrainian in Kursk\n(median, while most runs still hold)")
     ax[0].legend(fontsize=8)
     ax[0].tick_params(axis="x", labelrotation=30)
     names = list(dict.fromkeys(name for name, _, _ in cases))
