@@ -63,8 +63,6 @@ def _predictive_run(scenario: Scenario, theta: dict, seed: np.random.SeedSequenc
 
 
 def write_calibration_report(cal: Calibration, scenario: Scenario, history, out: Path, executor) -> dict:
-    import pandas as pd
-
     df, w, distance = posterior_table(history)
     generation = history.max_t
     write_posterior(out / "posterior.parquet", cal, df, w, distance, generation)
@@ -120,11 +118,11 @@ def write_calibration_report(cal: Calibration, scenario: Scenario, history, out:
         "ess": ess,
         "posterior": stats, "points": rows, "correlation": corr.tolist(),
     }
-    (out / "calibration.md").write_text(_markdown(cal, summary, names, pd))
+    (out / "calibration.md").write_text(_markdown(cal, summary, names))
     return summary
 
 
-def _markdown(cal: Calibration, s: dict, names: list[str], pd) -> str:
+def _markdown(cal: Calibration, s: dict, names: list[str]) -> str:
     until = "" if cal.until is None else f", reported points up to {cal.until} only (the rest held out)"
     lines = [
         f"# Calibration `{cal.name}`: ABC-SMC posterior",

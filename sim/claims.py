@@ -126,7 +126,7 @@ class Results:
         self.draws = by_policy(self.summary, "posterior_draw", [BASELINE])[BASELINE] if posterior else None
         self.ts = pq.read_table(folder / "timeseries.parquet",
                                 columns=["policy", "replication", "date", "ua_kursk_area_km2", "ua_personnel_kursk",
-                                         "ru_personnel_kursk", "nk_personnel_kursk"]).to_pydict()
+                                         "ru_personnel_kursk", "nk_personnel_kursk", "ru_east_gain_km2"]).to_pydict()
 
     def values(self, column: str, labels: list[str]) -> dict[str, np.ndarray]:
         v = self._by_policy(self.summary, column, labels)
@@ -142,8 +142,7 @@ class Results:
         posterior draw's replications (NaNs ignored), or the values themselves."""
         if self.draws is None:
             return np.asarray(x, dtype=float)
-        reps = sorted(set(self.summary["replication"]))
-        draw = np.array([r // REPEATS for r in reps])
+        draw = self.draws
         with np.errstate(invalid="ignore"):
             return np.array([np.nanmean(x[draw == j]) if np.any(~np.isnan(x[draw == j])) else np.nan
                              for j in np.unique(draw)])
@@ -340,19 +339,13 @@ def _east_fit(res: Results) -> float:
     """RMS miss (km²/month) of hold's mean monthly eastern gains against the reported ones."""
     import csv
 
-    import pyarrow.parquet as pq
-
     from .calibration import month_covered
 
     with open(RECORD, newline="") as fh:
         rows = [r for r in csv.DictReader(fh) if r["metric"] == "ru_east_gain_month_km2"]
-    ts = pq.read_table(res.folder / "timeseries.parquet", columns=["policy", "date", "ru_east_gain_km2"]).to_pydict()
-    by_date: dict[str, list[float]] = {}
-    for p, d, g in zip(ts["policy"], ts["date"], ts["ru_east_gain_km2"]):
-        if p == BASELINE:
-            by_date.setdefault(d, []).append(g)
-    mean = {d: float(np.mean(v)) for d, v in by_date.items()}
-    start = dt.date.fromisoformat(min(mean))
+    dates, gains = res.daily("ru_east_gain_km2", BASELINE)
+    mean = dict(zip(dates, gains.mean(axis=0)))
+    start = dt.date.fromisoformat(dates[0])
     misses = []
     for r in rows:
         date = dt.date.fromisoformat(r["date"])

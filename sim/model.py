@@ -115,8 +115,9 @@ class KurskModel(Model):
         }
         self.records: list[tuple] = []
         self.refresh()
-        self.policy.setup(self)
-        self.refresh()
+        self.policy.setup(self)                # (the counterfactual moves units: refresh again)
+        if self.stale:
+            self.refresh()
         self.record()
 
     # --- the day ------------------------------------------------------------------------------

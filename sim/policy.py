@@ -269,10 +269,9 @@ class NoIncursion(Policy):
                 if share > 0:
                     east.due.append((p["nk_arrival"], "RU", k, personnel * share, p["nk_quality"]))
             east.due.sort(key=lambda d: d[0])
-        for node in range(th.n):                                 # Kursk oblast stays Russian
+        for node in range(th.n):                                 # Kursk oblast stays Russian (held area 0)
             if th.in_kursk[node] and model.control[node] == "UA":
                 control.transfer(model, node, "RU")
-        model.ua_area = 0.0
 
 
 POLICIES = {cls.name: cls for cls in (Hold, Withdraw, NoIncursion)}
