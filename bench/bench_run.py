@@ -39,7 +39,7 @@ def main() -> None:
             t2 = time.process_time()
             build.append((t1 - t0) * 1e3)
             steps.append((t2 - t1) * 1e3)
-        total = [b + s for b, s in zip(build, steps)]
+        total = [b + s for b, s in zip(build, steps, strict=True)]
         q = statistics.quantiles(total, n=10)
         print(f"{policy:9s} total median {statistics.median(total):6.1f} ms  (min {min(total):.1f}, p10 {q[0]:.1f}, p90 {q[-1]:.1f})  "
               f"build {statistics.median(build):5.1f} ms  steps {statistics.median(steps):5.1f} ms")

@@ -242,7 +242,7 @@ def compare_laws(reg: Regression, f: Fit, resamples: np.ndarray) -> list[dict]:
     for days in resamples:
         wins[np.argmin([law_rss(reg, p, q, days) for p, q in NAMED_LAWS.values()])] += 1
     rows = []
-    for (name, (p, q)), w in zip(NAMED_LAWS.items(), wins):
+    for (name, (p, q)), w in zip(NAMED_LAWS.items(), wins, strict=True):
         rss = law_rss(reg, p, q)
         rows.append({"law": name, "p": p, "q": q, "rss": rss, "sigma": math.sqrt(rss / (n - n_sides)),
                      "ic": information_criteria(rss, n, n_sides + 1), "boot_wins": w / len(resamples),
@@ -1116,7 +1116,7 @@ def render_cdb90(r: dict) -> list[str]:
                  for lab in labels]
         weights = ["—" if math.isnan(rows[lab][key][5]) else f"{num(100 * rows[lab][key][5], 0)}%" for lab in labels]
         w(f"| {key} | {num(first[3])} | {num(first[4][0])} to {num(first[4][1])} | "
-          + " | ".join(f"{c_} | {w_}" for c_, w_ in zip(cells, weights)) + " |")
+          + " | ".join(f"{c_} | {w_}" for c_, w_ in zip(cells, weights, strict=True)) + " |")
     w("")
     ell = r["in_ellipse"]
     comp = rows[labels[0]]
@@ -1228,7 +1228,7 @@ def plot(c: Campaign, joint: Regression, f: Fit, boot: np.ndarray, prior: dict, 
 
     fig, axes = plt.subplots(2, 2, figsize=(11, 8.5))
     styles = {"square": ("tab:blue", "--"), "linear": ("tab:green", "-."), "logarithmic": ("tab:purple", ":")}
-    for s, (ax, side) in enumerate(zip(axes[0], joint.sides)):
+    for s, (ax, side) in enumerate(zip(axes[0], joint.sides, strict=True)):
         rows = joint.rows()[s * joint.n_days:(s + 1) * joint.n_days]
         ax.plot(c.day, np.exp(joint.log_casualties[rows]), "ko", ms=4, label="observed")
         fitted = f.coef[s] + f.coef[-2] * joint.log_enemy[rows] + f.coef[-1] * joint.log_own[rows]

@@ -94,7 +94,7 @@ def fit_fronts(scenario, reserves: float, replacements: float, seeds: int, targe
     for _ in range(iterations):
         mid = {n: float(np.exp((lo[n] + hi[n]) / 2)) for n in names}
         gains = east_gains(with_forces(scenario, mid, reserves, replacements), seeds)[:, -1, :].mean(axis=0)
-        for n, s, g in zip(names, sectors, gains):
+        for n, s, g in zip(names, sectors, gains, strict=True):
             if g > target[s]:
                 lo[n] = np.log(mid[n])           # too much ground lost: more defenders
             else:
@@ -178,7 +178,7 @@ def main() -> None:
     misfit, f, res, fronts, got = best
     write_report(Path(args.out), args.seeds, months, want, grid, best)
     print(f"\nbest: east_ua_replacements_per_day = {f:g}, reserves {res:g} per unit, misfit {misfit:.4f}")
-    for m, g, w in zip(months, got, want):
+    for m, g, w in zip(months, got, want, strict=True):
         print(f"  {m}: model {g:6.0f}  reported {w:6.0f}")
     print("\nconfigs/kursk_2024.toml:")
     for name, value in fronts.items():

@@ -56,9 +56,9 @@ class Brigade(CellAgent):
         self.personnel = personnel
         self.base_quality = quality
         self.quality = quality                # combat power per soldier (NK units: a learning curve)
-        self.unsupplied_power = model.p["unsupplied_power"]
+        self.unsupplied_power = model.p.unsupplied_power
         self.cohesion = 1.0
-        self.stock = model.p["stock_days"]    # days of supply on hand
+        self.stock = model.p.stock_days    # days of supply on hand
         self.supply_ratio = 1.0               # share of today's demand that reached it
         self.encircled = False
         self.garrison = spec.garrison         # holds its node only (a Sumy border garrison)
@@ -148,9 +148,9 @@ class NorthKoreanUnit(Brigade):
         # power is asked for tens of thousands of times a run.
         p = self.model.p
         self._days_in_combat = days
-        learned = 1.0 - math.exp(-days / p["nk_learning_days"])
-        self.quality = self.base_quality + (p["nk_learned_quality"] - self.base_quality) * learned
-        self.exposure = p["nk_initial_exposure"] + (p["nk_learned_exposure"] - p["nk_initial_exposure"]) * learned
+        learned = 1.0 - math.exp(-days / p.nk_learning_days)
+        self.quality = self.base_quality + (p.nk_learned_quality - self.base_quality) * learned
+        self.exposure = p.nk_initial_exposure + (p.nk_learned_exposure - p.nk_initial_exposure) * learned
 
     def state(self) -> dict:
         return {**super().state(), "days_in_combat": self.days_in_combat,

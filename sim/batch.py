@@ -36,12 +36,12 @@ import pyarrow.parquet as pq
 
 from .executors import InProcess, local_pool
 from .experiment import BASELINE, Experiment
-from .sweep import Sweep, load_study
 from .model import KurskModel, record_columns
 from .output import atomic_write, timeseries_table
 from .policy import make_policy
 from .posterior import REPEATS, load_posterior
 from .scenario import ScenarioError
+from .sweep import Sweep, load_study
 
 SHARDS = "shards"
 FAILED = "failed"
@@ -202,7 +202,7 @@ def _fork_date(study: Study, label: str, point: int | None) -> dt.date | None:
         own = set(policy.parameters)
         exact = (date is not None and make_policy(study.policy(BASELINE).name, base.params).diverges_on() is None
                  and replace(scenario, params=base.params) == base
-                 and all(v == base.params[k] for k, v in scenario.params.items() if k not in own))
+                 and all(v == getattr(base.params, k) for k, v in scenario.params.as_dict().items() if k not in own))
         _FORK_DATES[key] = date if exact and (date - base.start).days >= FORK_MIN_DAYS else None
     return _FORK_DATES[key]
 
@@ -435,7 +435,7 @@ def _execute(pools, own: bool, study: Study, out: Path, todo: list[Task], total:
                             died = True
                             alone.extend(chunk)
                             continue
-                        for task, error in zip(chunk, errors):
+                        for task, error in zip(chunk, errors, strict=True):
                             settle(task, error, queue)
                 else:
                     task = alone.pop(0)

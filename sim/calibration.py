@@ -58,6 +58,7 @@ from typing import Any
 
 import numpy as np
 
+from .parameters import DATE, SECTORS, Parameters
 from .scenario import Scenario, ScenarioError, load_scenario, read_toml
 
 # Streams of the calibration's seed (the first entry of every spawn key).
@@ -257,10 +258,10 @@ def _table(path, doc: dict, key: str) -> dict[str, dict]:
 
 def _prior(path, name: str, row: dict, scenario: Scenario) -> Prior:
     where = f"parameters.{name}"
-    if name not in scenario.params:
+    if name not in Parameters.names():
         raise ScenarioError(path, where, f"{name!r} is not a parameter of {scenario.path.name}")
-    if isinstance(scenario.params[name], dt.date):
-        raise ScenarioError(path, where, f"{name!r} is a date; only numeric parameters can be calibrated")
+    if Parameters.kind(name) in (DATE, SECTORS):
+        raise ScenarioError(path, where, f"{name!r} is not a number; only numeric parameters can be calibrated")
     kind = row.get("prior")
     if kind not in PRIORS:
         raise ScenarioError(path, f"{where}.prior", f"{kind!r} is not a prior; allowed: {', '.join(PRIORS)}")

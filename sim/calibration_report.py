@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .calibration import (POSTERIOR_DRAWS, PREDICTIVE, Calibration, reported_points, run_model, statistics)
+from .calibration import POSTERIOR_DRAWS, PREDICTIVE, Calibration, reported_points, run_model, statistics
 from .scenario import Scenario
 
 
@@ -100,7 +100,7 @@ def write_calibration_report(cal: Calibration, scenario: Scenario, history, out:
         q05, q50, q95 = weighted_quantile(x, w, [0.05, 0.5, 0.95])
         prior = p.frozen()
         stats.append({"name": p.name, "prior": p.describe(), "prior_05": prior.ppf(0.05), "prior_95": prior.ppf(0.95),
-                      "median": q50, "low": q05, "high": q95, "default": scenario.params[p.name],
+                      "median": q50, "low": q05, "high": q95, "default": getattr(scenario.params, p.name),
                       "source": p.source})
     names = [p.name for p in cal.priors]
     x = df[names].to_numpy(dtype=float)
@@ -147,13 +147,13 @@ def _markdown(cal: Calibration, s: dict, names: list[str]) -> str:
               "as the prior means the reported course cannot tell the values apart.", "",
               "Pairwise correlations of the posterior (weighted):", "",
               "| | " + " | ".join(f"`{n}`" for n in names) + " |", "|---|" + "---:|" * len(names)]
-    for n, row in zip(names, s["correlation"]):
+    for n, row in zip(names, s["correlation"], strict=True):
         lines.append(f"| `{n}` | " + " | ".join(f"{c:+.2f}" for c in row) + " |")
     lines += ["", "## Generations", "",
               "Effective sample size (ESS): 1 / Σ w² of the generation's normalised importance weights, the number "
               "of equally weighted particles the population is worth.", "",
               "| generation | epsilon | model runs | acceptance | ESS |", "|---:|---:|---:|---:|---:|"]
-    for t, (e, n, a, ess) in enumerate(zip(s["epsilon"], s["evaluations"], s["acceptance"], s["ess"])):
+    for t, (e, n, a, ess) in enumerate(zip(s["epsilon"], s["evaluations"], s["acceptance"], s["ess"], strict=True)):
         lines.append(f"| {t + 1} | {e:.3g} | {n:,} | {a:.1%} | {ess:.0f} |")
     lines += ["", "## Posterior predictive check", "",
               f"{cal.predictive_runs} runs, each with parameters drawn from the posterior by weight and its own "
@@ -183,14 +183,14 @@ def _plots(cal, scenario, df, w, names, corr, rows, area, out: Path) -> None:
     cols = min(4, k)
     fig, axes = plt.subplots((k + cols - 1) // cols, cols, figsize=(4 * cols, 3 * ((k + cols - 1) // cols)),
                              squeeze=False)
-    for ax, p in zip(axes.flat, cal.priors):
+    for ax, p in zip(axes.flat, cal.priors, strict=True):
         x = df[p.name].to_numpy(dtype=float)
         prior = p.frozen()
         lo, hi = prior.ppf(0.005), prior.ppf(0.995)
         grid = np.linspace(min(lo, x.min()), max(hi, x.max()), 200)
         ax.hist(x, bins=25, weights=w, density=True, alpha=0.6, label="posterior")
         ax.plot(grid, prior.pdf(grid), "k--", lw=1, label="prior")
-        ax.axvline(scenario.params[p.name], color="r", lw=1, label="config default")
+        ax.axvline(getattr(scenario.params, p.name), color="r", lw=1, label="config default")
         ax.set_title(p.name, fontsize=9)
     for ax in list(axes.flat)[k:]:
         ax.axis("off")
@@ -227,7 +227,7 @@ def _plots(cal, scenario, df, w, names, corr, rows, area, out: Path) -> None:
     fig, axes = plt.subplots(rows_, cols, figsize=(6 * cols, 4 * rows_), squeeze=False)
     for ax in list(axes.flat)[len(metrics):]:
         ax.axis("off")
-    for ax, metric in zip(axes.flat, metrics):
+    for ax, metric in zip(axes.flat, metrics, strict=True):
         mine = [r for r in rows if r["point"].startswith(metric + "@")]
         if metric == "ua_kursk_area_km2":
             lo, med, hi = np.percentile(area, [5, 50, 95], axis=0)

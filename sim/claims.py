@@ -201,8 +201,8 @@ def evaluate(results: dict[str, Results]) -> tuple[list[dict], dict, list]:
                f"{share12:.0%} of the runs. Over the troops swept: " + ", ".join(
                    f"{k}: {ci[0]:.2f} ({ci[1]:.2f}–{ci[2]:.2f})" for k, (ci, _) in ratios.items()) + (
                    f". It depends on the troops committed: badly outnumbered with "
-                   f"{', '.join(k for k, v in zip(ratios, outn) if v == 'supported')}, not with "
-                   f"{', '.join(k for k, v in zip(ratios, outn) if v != 'supported')} (the article's own figure is 30,000)."
+                   f"{', '.join(k for k, v in zip(ratios, outn, strict=True) if v == 'supported')}, not with "
+                   f"{', '.join(k for k, v in zip(ratios, outn, strict=True) if v != 'supported')} (the article's own figure is 30,000)."
                    if combine(outn) == "depends" else "."),
     })
 
@@ -214,7 +214,7 @@ def evaluate(results: dict[str, Results]) -> tuple[list[dict], dict, list]:
             cases.append((name, label, c))
     verdicts = [verdict(c["t_lo"], c["t_hi"], want_negative=True) for _, _, c in cases]
     head = next(c for name, label, c in cases if name == "30,000" and label == "withdraw_2025-03-01")
-    flips = [f"{label.split('_')[1]} with {name}" for (name, label, c), v in zip(cases, verdicts) if v != "supported"]
+    flips = [f"{label.split('_')[1]} with {name}" for (name, label, c), v in zip(cases, verdicts, strict=True) if v != "supported"]
     claims.append({
         "id": "saves_lives", "claim": "withdrawing would increase the odds of saving these troops' lives",
         "metric": "Δ Ukrainian soldiers lost in both theatres (killed, wounded, captured), withdraw − hold, "
@@ -344,7 +344,7 @@ def _east_fit(res: Results) -> float:
     with open(RECORD, newline="") as fh:
         rows = [r for r in csv.DictReader(fh) if r["metric"] == "ru_east_gain_month_km2"]
     dates, gains = res.daily("ru_east_gain_km2", BASELINE)
-    mean = dict(zip(dates, gains.mean(axis=0)))
+    mean = dict(zip(dates, gains.mean(axis=0), strict=True))
     start = dt.date.fromisoformat(dates[0])
     misses = []
     for r in rows:

@@ -27,6 +27,7 @@ from .control import gain_ground
 if TYPE_CHECKING:
     from .agents import Brigade
     from .model import KurskModel
+    from .parameters import Parameters
 
 SIDE_COLUMN = {"UA": 0, "RU": 1}
 
@@ -38,15 +39,15 @@ def attrition(enemy_power: float, own_power: float, k: float, p: float, q: float
     return k * unit * (enemy_power / unit) ** p * ((own_power / unit) ** q if q else 1.0)
 
 
-def exchange(attacker: float, defender: float, params: dict, protection: float = 1.0) -> tuple[float, float]:
+def exchange(attacker: float, defender: float, params: Parameters, protection: float = 1.0) -> tuple[float, float]:
     """Expected (attacker losses, defender losses) of one day's engagement.
 
     `protection` (terrain × fortification) divides the defender's losses; the attacker's are
     multiplied by attacker_exposure.
     """
-    k, p, q, u = (params["attrition_coefficient"], params["attrition_enemy_exponent"],
-                  params["attrition_own_exponent"], params["force_unit"])
-    return (attrition(defender, attacker, k, p, q, u) * params["attacker_exposure"],
+    k, p, q, u = (params.attrition_coefficient, params.attrition_enemy_exponent,
+                  params.attrition_own_exponent, params.force_unit)
+    return (attrition(defender, attacker, k, p, q, u) * params.attacker_exposure,
             attrition(attacker, defender, k, p, q, u) / protection)
 
 
@@ -74,7 +75,7 @@ def defence(model: KurskModel, node: int, attacker_side: str,
     (a caller asking about many nodes filters the field once).
     """
     p = model.p
-    sector = model.theatre.sectors(p["sector_depth_hops"], p["sector_support"])[node]
+    sector = model.theatre.sectors(p.sector_depth_hops, p.sector_support)[node]
     weights = []
     for d in model.field_units if candidates is None else candidates:
         if holds_sector(model, d, attacker_side):
@@ -98,7 +99,7 @@ def defence_map(model: KurskModel, attacker_side: str) -> list[float]:
     fortification): defence() summed for every node at once, by spreading each unit over its sector."""
     p = model.p
     strength = [0.0] * model.theatre.n
-    sectors = model.theatre.sectors(p["sector_depth_hops"], p["sector_support"])
+    sectors = model.theatre.sectors(p.sector_depth_hops, p.sector_support)
     for d in model.field_units:
         if holds_sector(model, d, attacker_side):
             power = d.power
@@ -123,7 +124,7 @@ def engage(model: KurskModel, node: int, attackers: list[Brigade],
         model.captures.append((node, side, attackers))
         return
 
-    surprise = p["pipeline_surprise"]
+    surprise = p.pipeline_surprise
     att_power = [u.power * (surprise if u.via_pipeline else 1.0) for u in attackers]
     if sum(att_power) <= 0.0:
         return                                    # attackers with no power left cannot press home
@@ -137,8 +138,8 @@ def engage(model: KurskModel, node: int, attackers: list[Brigade],
     p_att = sum(u.power * (surprise if u.via_pipeline else 1.0) for u in attackers if u.alive)
     p_def = sum(d.power * w for d, w in defenders if d.alive) * th.protection[node]
     on_node = [d for d, _ in defenders if d.node == node and d.alive]
-    broken = bool(on_node) and all(d.cohesion < p["break_cohesion"] for d in on_node)
-    if broken or p_att >= p["breakthrough_ratio"] * p_def:
+    broken = bool(on_node) and all(d.cohesion < p.break_cohesion for d in on_node)
+    if broken or p_att >= p.breakthrough_ratio * p_def:
         model.captures.append((node, side, attackers))
     elif p_att > p_def and gain_ground(model, node, side, advance_km2(p_att, p_def, p)):
         model.captures.append((node, side, attackers))
@@ -161,21 +162,21 @@ def battle(model: KurskModel, attackers: list[Brigade], att_power: list[float], 
     loss_att *= noise_att
     loss_def *= noise_def
     inflict = model.inflict
-    exposed = [w * u.exposure for w, u in zip(att_power, attackers)]
+    exposed = [w * u.exposure for w, u in zip(att_power, attackers, strict=True)]
     total_exposed = sum(exposed)
-    for u, w in zip(attackers, exposed):
+    for u, w in zip(attackers, exposed, strict=True):
         if total_exposed > 0:
             inflict(u, loss_att * w / total_exposed)
         u.engaged = True
         if u.learns:
             u.days_in_combat += 1             # (its learning curve moves on)
-    for d, w in zip(defenders, def_power):
+    for d, w in zip(defenders, def_power, strict=True):
         if p_def > 0:
             inflict(d, loss_def * w / p_def)
         d.engaged = True
 
 
-def advance_km2(p_att: float, p_def: float, params: dict) -> float:
+def advance_km2(p_att: float, p_def: float, params: Parameters) -> float:
     """Ground an attacker takes in a day short of a breakthrough: nothing at parity or below,
     advance_km2_per_day at the breakthrough ratio, linear in between. `p_def` includes the
     defender's protection. The eastern front extends the line beyond the breakthrough ratio
@@ -185,4 +186,4 @@ def advance_km2(p_att: float, p_def: float, params: dict) -> float:
     ratio = p_att / p_def
     if ratio <= 1.0:
         return 0.0
-    return params["advance_km2_per_day"] * (ratio - 1.0) / (params["breakthrough_ratio"] - 1.0)
+    return params.advance_km2_per_day * (ratio - 1.0) / (params.breakthrough_ratio - 1.0)

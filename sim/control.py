@@ -30,7 +30,7 @@ def apply_captures(model: KurskModel) -> None:
         if survivors:
             lead = max(survivors, key=lambda a: (a.power, -a.slot))
             lead.place(node)
-        pause = model.p["consolidation_days"]
+        pause = model.p.consolidation_days
         for a in survivors:
             a.target = None
             a.consolidating_until = model.day + pause

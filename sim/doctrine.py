@@ -27,13 +27,13 @@ if TYPE_CHECKING:
 
 def is_fit(model: KurskModel, cohesion: float) -> bool:
     """Fit to attack: cohesion at least attack_cohesion_min."""
-    return cohesion >= model.p["attack_cohesion_min"]
+    return cohesion >= model.p.attack_cohesion_min
 
 
 def attacks(model: KurskModel, power: float, defence: float) -> bool:
     """Whether an attack goes in: the attackers' power reaches attack_ratio_min times the defence
     (its power times protection); an undefended objective is always attacked."""
-    return power > 0 and (defence <= 0 or power >= model.p["attack_ratio_min"] * defence)
+    return power > 0 and (defence <= 0 or power >= model.p.attack_ratio_min * defence)
 
 
 def is_ready(model: KurskModel, unit) -> bool:
@@ -46,7 +46,7 @@ def is_ready(model: KurskModel, unit) -> bool:
 def russian_orders(model: KurskModel) -> None:
     th, control, p = model.theatre, model.control, model.p
     russians = [u for u in model.field_units if u.side == "RU"]
-    full = p["stock_days"]
+    full = p.stock_days
     for u in russians:
         if u.stock <= 0:
             u.replenishing = True          # ran dry: back to the front only once the stock is full again

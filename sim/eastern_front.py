@@ -75,7 +75,7 @@ class EasternFront:
         self.origin = [s.grouping_origin for s in scenario.east_sectors]
         n = len(self.sectors)
         p = scenario.params
-        default_quality = {"UA": p["ua_quality"], "RU": p["ru_quality"]}
+        default_quality = {"UA": p.ua_quality, "RU": p.ru_quality}
         # The forces: personnel, quality (personnel-weighted) and cohesion per side and sector, and
         # how much of the personnel came from Kursk (for the record).
         self.personnel = {side: [0.0] * n for side in SIDES}
@@ -131,7 +131,7 @@ class EasternFront:
         if lost <= 0.0:
             return 0.0
         cohesion = self.cohesion[side]
-        cohesion[k] = cohesion_after(cohesion[k], lost, before, model.p["cohesion_per_loss"])
+        cohesion[k] = cohesion_after(cohesion[k], lost, before, model.p.cohesion_per_loss)
         personnel[k] = before - lost
         if self.from_kursk[side][k]:
             self.from_kursk[side][k] *= (before - lost) / before
@@ -162,7 +162,7 @@ class EasternFront:
         """A Russian formation of `personnel` arrives in Kursk: ru_grouping_from_east ×
         grouping_origin of it comes out of each eastern sector's Russian force; the rest comes from
         the reserve or from fronts the model does not hold."""
-        from_east = model.p["ru_grouping_from_east"]
+        from_east = model.p.ru_grouping_from_east
         if from_east <= 0.0:
             return
         force = self.personnel["RU"]
@@ -177,21 +177,21 @@ class EasternFront:
         each sector (ru_grouping_from_east × grouping_origin) goes back to it; the rest (drawn from
         the reserve or from fronts not modelled) goes where Russia's strength already is, in
         proportion to its force in each sector today (its reserves feed its main efforts)."""
-        from_east = model.p["ru_grouping_from_east"]
+        from_east = model.p.ru_grouping_from_east
         strength = self.personnel["RU"]
         total = sum(strength)
         rest = 1.0 - from_east * sum(self.origin)
         return [from_east * o + rest * (s / total if total else 1.0 / len(strength))
-                for o, s in zip(self.origin, strength)]
+                for o, s in zip(self.origin, strength, strict=True)]
 
     # --- the day --------------------------------------------------------------------------------
     def step(self, model: KurskModel) -> None:
         self.redeploy_russians(model)
         self.arrivals(model)
         p = model.p
-        self.replacements(model, "UA", p["east_ua_replacements_per_day"])
-        self.replacements(model, "RU", p["east_ru_replacements_per_day"])
-        recovery = p["cohesion_recovery_per_day"]
+        self.replacements(model, "UA", p.east_ua_replacements_per_day)
+        self.replacements(model, "RU", p.east_ru_replacements_per_day)
+        recovery = p.cohesion_recovery_per_day
         for cohesion in self.cohesion.values():     # supplied by the rear: cohesion recovers (as in
             for k, c in enumerate(cohesion):         # Kursk, supply comes before the day's fighting)
                 cohesion[k] = c + recovery if c + recovery < 1.0 else 1.0
@@ -254,8 +254,8 @@ class EasternFront:
         loss_att, loss_def = exchange(att, dfn, p, protection)
         lost_ru = self.lose(model, "RU", k, loss_att * noise_ru)
         lost_ua = self.lose(model, "UA", k, loss_def * noise_ua)
-        if self.personnel["UA"][k] <= 0.0 or self.cohesion["UA"][k] < p["break_cohesion"]:
-            km2 = p["advance_km2_per_day"]             # no defence left, or it has lost its cohesion
+        if self.personnel["UA"][k] <= 0.0 or self.cohesion["UA"][k] < p.break_cohesion:
+            km2 = p.advance_km2_per_day             # no defence left, or it has lost its cohesion
         else:
             km2 = advance_km2(self.power("RU", k), self.power("UA", k) * protection, p)
         gain = self.frontage[k] * km2
@@ -268,11 +268,11 @@ class EasternFront:
         contingent stays): each formation to the sector furthest below its share of them."""
         p = model.p
         lost_on = model.salient_lost_on
-        if self.redeploy_done or lost_on is None or (model.date - lost_on).days < p["ru_redeploy_delay_days"]:
+        if self.redeploy_done or lost_on is None or (model.date - lost_on).days < p.ru_redeploy_delay_days:
             return
         self.redeploy_done = True
         grouping = sorted((u for u in model.field_units if u.nation == "RU"), key=lambda u: (-u.personnel, u.slot))
-        goal = p["ru_redeploy_share"] * sum(u.personnel for u in grouping)
+        goal = p.ru_redeploy_share * sum(u.personnel for u in grouping)
         weights = self.russian_destinations(model)
         sent = [0.0] * len(self.sectors)
         for u in grouping:
@@ -281,4 +281,4 @@ class EasternFront:
             k = apportion(weights, sent, u.personnel)
             self.redeployed += u.personnel
             u.place(u.node)                        # off any road it was on
-            self.send_by_rail(model, u, self.sectors[k], int(p["ru_transit_days"]))
+            self.send_by_rail(model, u, self.sectors[k], int(p.ru_transit_days))

@@ -176,7 +176,7 @@ def experiment_from_doc(path: Path, doc: dict, text: str) -> Experiment:
         raise ScenarioError(path, "policies", f"needs a policy labelled {BASELINE!r}, the baseline of every comparison")
 
     experiment = Experiment(path, name, scenario_path, reps, seed, variant, tuple(policies), overrides, text)
-    experiment.scenarios                          # load and check the scenario under every policy
+    _ = experiment.scenarios                      # load and check the scenario under every policy
     return experiment
 
 

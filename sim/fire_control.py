@@ -12,11 +12,13 @@ from bisect import bisect_right
 
 import numpy as np
 
+from .parameters import Parameters
 
-def drone_range_km(params: dict, date: dt.date) -> float:
+
+def drone_range_km(params: Parameters, date: dt.date) -> float:
     """Reach of drone interdiction on `date`: the 2024 value, ramping linearly to drone_range_km."""
-    start, end = params["drone_ramp_start"], params["drone_ramp_end"]
-    early, late = params["drone_range_2024_km"], params["drone_range_km"]
+    start, end = params.drone_ramp_start, params.drone_ramp_end
+    early, late = params.drone_range_2024_km, params.drone_range_km
     if date <= start:
         return early
     if date >= end:

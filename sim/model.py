@@ -97,7 +97,7 @@ class KurskModel(Model):
 
         specs = scenario.units
         self.draws = RandomStreams(self.seed_sequence, scenario.n_days, th.n, len(specs),
-                                   len(scenario.east_sectors), self.p["attrition_noise_cv"])
+                                   len(scenario.east_sectors), self.p.attrition_noise_cv)
         self.east = EasternFront(scenario, th.index, th.protection)
         self.units: list[Brigade] = []
         schedule = {"UA": [], "RU": []}
@@ -110,8 +110,8 @@ class KurskModel(Model):
             else:
                 schedule["UA" if spec.side == "UA" else "RU"].append((scenario.arrival(spec), slot, spec))
         self.reserves = {
-            "UA": Reserve(self, "UA", schedule["UA"], self.p["ua_replacements_per_day"]),
-            "RU": Reserve(self, "RU", schedule["RU"], self.p["ru_replacements_per_day"]),
+            "UA": Reserve(self, "UA", schedule["UA"], self.p.ua_replacements_per_day),
+            "RU": Reserve(self, "RU", schedule["RU"], self.p.ru_replacements_per_day),
         }
         self.records: list[tuple] = []
         self.refresh()
@@ -192,7 +192,7 @@ class KurskModel(Model):
 
     # --- arrivals and reserves ----------------------------------------------------------------------
     def raise_unit(self, slot: int, spec) -> Brigade:
-        quality = spec.quality or self.p[{"UA": "ua_quality", "RU": "ru_quality", "NK": "nk_quality"}[spec.side]]
+        quality = spec.quality or getattr(self.p, f"{spec.side.lower()}_quality")
         cls = NorthKoreanUnit if spec.side == "NK" else Brigade
         unit = cls(self, spec, slot, self.campaign.strength(spec), quality)
         self.stale = True
@@ -201,7 +201,7 @@ class KurskModel(Model):
 
     def arrivals(self) -> None:
         """Release the formations due today and hand out the Kursk theatre's replacements."""
-        for side, reserve in self.reserves.items():
+        for reserve in self.reserves.values():
             for slot, spec in reserve.due(self.date):
                 unit = self.raise_unit(slot, spec)
                 if self.control[unit.node] != unit.side:      # its assembly area is lost: use a depot
@@ -332,21 +332,21 @@ class KurskModel(Model):
         if lost <= 0.0 or not unit.alive:
             return
         lost = min(lost, unit.personnel)
-        unit.cohesion = cohesion_after(unit.cohesion, lost, unit.personnel, self.p["cohesion_per_loss"])
+        unit.cohesion = cohesion_after(unit.cohesion, lost, unit.personnel, self.p.cohesion_per_loss)
         unit.personnel -= lost
         self.losses[unit.nation] += lost
-        if unit.personnel <= 0.0 or unit.personnel < self.p["remnant_personnel"]:
+        if unit.personnel <= 0.0 or unit.personnel < self.p.remnant_personnel:
             self.reserves[unit.side].pool += unit.personnel      # the remnant rejoins as replacements
             self.dissolve(unit)
 
     def capitulate(self, unit: Brigade) -> None:
         """An encircled or overrun unit: part is captured, the rest exfiltrates at a cost."""
         p = self.p
-        taken = unit.personnel * p["surrender_captured_share"]
+        taken = unit.personnel * p.surrender_captured_share
         rest = unit.personnel - taken
         self.captured[unit.side] += taken
-        self.losses[unit.nation] += rest * p["breakout_loss_share"]
-        self.reserves[unit.side].pool += rest * (1.0 - p["breakout_loss_share"])
+        self.losses[unit.nation] += rest * p.breakout_loss_share
+        self.reserves[unit.side].pool += rest * (1.0 - p.breakout_loss_share)
         unit.personnel = 0.0
         self.dissolve(unit)
 
@@ -393,7 +393,7 @@ class KurskModel(Model):
 
     def summary(self) -> dict:
         """Final values, with the policy, its parameters and the seed."""
-        final = dict(zip(self.columns, self.records[-1]))
+        final = dict(zip(self.columns, self.records[-1], strict=True))
         ss = self.seed_sequence
         return {
             "scenario": self.campaign.name, "variant": self.campaign.variant,

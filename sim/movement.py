@@ -93,7 +93,7 @@ def march(model: KurskModel, unit: Brigade, enemy_fire: frozenset[int]) -> None:
         budget -= km / link.speed_km_day
         unit.km_left -= km
         if link.index in enemy_fire and not link.infantry_only:
-            lost = unit.personnel * min(1.0, p["fire_loss_per_km"] * km * model.draws.movement[unit.slot])
+            lost = unit.personnel * min(1.0, p.fire_loss_per_km * km * model.draws.movement[unit.slot])
             model.inflict(unit, lost)
             if not unit.alive:
                 return

@@ -22,8 +22,8 @@ def timeseries_schema(columns: tuple[str, ...]) -> pa.Schema:
 
 def timeseries_table(records: list[tuple], columns: tuple[str, ...]) -> pa.Table:
     """The daily records as an Arrow table with the documented columns and types."""
-    values = list(zip(*records)) or [[] for _ in columns]
-    return pa.table({f.name: pa.array(col, type=f.type) for f, col in zip(timeseries_schema(columns), values)})
+    values = list(zip(*records, strict=True)) or [[] for _ in columns]
+    return pa.table({f.name: pa.array(col, type=f.type) for f, col in zip(timeseries_schema(columns), values, strict=True)})
 
 
 def atomic_write(path: Path, write) -> None:
@@ -61,7 +61,7 @@ def first_date(model: KurskModel, column: str) -> str | None:
 def human_summary(model: KurskModel) -> str:
     """A few lines an analyst reads in the terminal."""
     f = model.summary()["final"]
-    start = dict(zip(model.columns, model.records[0]))
+    start = dict(zip(model.columns, model.records[0], strict=True))
     pol = model.policy
     params = ", ".join(f"{k}={v}" for k, v in pol.describe().items())
     lines = [

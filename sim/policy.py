@@ -17,6 +17,7 @@ from .agents import DEFEND, MOVE, REFIT, REST, WITHDRAW, Brigade
 
 if TYPE_CHECKING:
     from .model import KurskModel
+    from .parameters import Parameters
 
 RALLY_COHESION = 0.7    # a resting brigade returns to the line above this (assumption, see ODD)
 
@@ -41,7 +42,7 @@ def defend(model: KurskModel, brigades: list[Brigade]) -> None:
             continue
         near = [b.node] + [nb for nb in th.neighbours[b.node] if control[nb] == "UA"]
         in_contact = any(threat[n] > 0 for n in near)
-        if b.cohesion < p["break_cohesion"] or (b.posture == REST and b.cohesion < RALLY_COHESION):
+        if b.cohesion < p.break_cohesion or (b.posture == REST and b.cohesion < RALLY_COHESION):
             b.posture = REST
             b.goal, b.orders = (sumy, ("fall back to rest", None)) if in_contact else (None, ("rest and refit", None))
             continue
@@ -107,7 +108,7 @@ def pull_back(model: KurskModel, b: Brigade) -> None:
     b.target = None
     if b.node == th.sumy:
         b.leave_theatre(REFIT)
-        b.until = model.date + dt.timedelta(days=int(model.p["refit_days"]))
+        b.until = model.date + dt.timedelta(days=int(model.p.refit_days))
         b.orders = ("refit at Sumy", None)
         return
     if b.in_transit:
@@ -132,7 +133,7 @@ class Policy:
     name = "policy"
     parameters: tuple[str, ...] = ()       # scenario parameters that belong to the policy alone
 
-    def __init__(self, params: dict):
+    def __init__(self, params: Parameters):
         self.params = params
         self.survivors_ordered = False
 
@@ -196,11 +197,11 @@ class Withdraw(Policy):
     name = "withdraw"
     parameters = ("withdraw_date", "withdraw_fraction", "withdraw_sectors")
 
-    def __init__(self, params: dict):
+    def __init__(self, params: Parameters):
         super().__init__(params)
-        self.date = params["withdraw_date"]
-        self.fraction = params["withdraw_fraction"]
-        self.sector_names = params["withdraw_sectors"]
+        self.date = params.withdraw_date
+        self.fraction = params.withdraw_fraction
+        self.sector_names = params.withdraw_sectors
         self.ordered = False
 
     def describe(self) -> dict:
@@ -242,7 +243,7 @@ class NoIncursion(Policy):
     parameters = ("nk_east_without_incursion",)
 
     def describe(self) -> dict:
-        return {"nk_east_without_incursion": self.params["nk_east_without_incursion"]}
+        return {"nk_east_without_incursion": self.params.nk_east_without_incursion}
 
     def diverges_on(self) -> dt.date:
         return dt.date.min         # from the first day: never a fork of the hold run
@@ -262,12 +263,12 @@ class NoIncursion(Policy):
         russian = model.reserves["RU"]
         nk = [spec for _, _, spec in russian.schedule if spec.side == "NK"]
         russian.schedule = []                                    # no waves are sent to Kursk
-        if p["nk_east_without_incursion"] >= 0.5 and nk:
+        if p.nk_east_without_incursion >= 0.5 and nk:
             shares = east.russian_destinations(model)
             personnel = sum(model.campaign.strength(spec) for spec in nk)
             for k, share in enumerate(shares):
                 if share > 0:
-                    east.due.append((p["nk_arrival"], "RU", k, personnel * share, p["nk_quality"]))
+                    east.due.append((p.nk_arrival, "RU", k, personnel * share, p.nk_quality))
             east.due.sort(key=lambda d: d[0])
         for node in range(th.n):                                 # Kursk oblast stays Russian (held area 0)
             if th.in_kursk[node] and model.control[node] == "UA":
@@ -277,7 +278,7 @@ class NoIncursion(Policy):
 POLICIES = {cls.name: cls for cls in (Hold, Withdraw, NoIncursion)}
 
 
-def make_policy(name: str, params: dict) -> Policy:
+def make_policy(name: str, params: Parameters) -> Policy:
     """The policy called `name` (KeyError lists the names allowed)."""
     try:
         return POLICIES[name](params)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .parameters import Parameters
 from .scenario import Scenario, ScenarioError
 
 POSTERIOR_KEY = 2**31     # first entry of the draws' spawn keys; replication numbers never reach it
@@ -40,16 +41,16 @@ class Posterior:
         j = replication // REPEATS
         u = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(POSTERIOR_KEY, j))).random()
         row = min(int(np.searchsorted(self.cumulative, u, side="right")), len(self.cumulative) - 1)
-        return j, row, {name: float(v) for name, v in zip(self.names, self.values[row])}
+        return j, row, {name: float(v) for name, v in zip(self.names, self.values[row], strict=True)}
 
     def check(self, scenario: Scenario) -> None:
         """Refuse a posterior whose parameters the scenario does not have or does not accept."""
-        unknown = [n for n in self.names if n not in scenario.params]
+        unknown = [n for n in self.names if n not in Parameters.names()]
         if unknown:
             raise ScenarioError(self.path, unknown[0], f"is not a parameter of {scenario.path.name}")
         for lo_hi in (self.values.min(axis=0), self.values.max(axis=0)):
             try:
-                scenario.with_params(**dict(zip(self.names, map(float, lo_hi))))
+                scenario.with_params(**dict(zip(self.names, map(float, lo_hi), strict=True)))
             except ScenarioError as exc:
                 raise ScenarioError(self.path, exc.field.split(".")[-1], exc.message) from None
 
@@ -109,7 +110,7 @@ def spread_split(diff: np.ndarray, draw: np.ndarray) -> dict[str, float]:
     there are fewer than two complete draws.
     """
     groups: dict[int, list[float]] = {}
-    for d, j in zip(diff, draw):
+    for d, j in zip(diff, draw, strict=True):
         groups.setdefault(int(j), []).append(float(d))
     full = [g for g in groups.values() if len(g) == REPEATS]
     if len(full) < 2:

@@ -274,7 +274,7 @@ def _plots(folder: Path, summary: dict, labels: list[str], others: list[str]) ->
     fig, axes = plt.subplots(1, 3, figsize=(13, 4.2))
     for ax, column, title in zip(axes, ("ua_losses_kursk", "ua_losses_east", "ru_losses_total"),
                                  ("Ukrainian soldiers lost in Kursk", "Ukrainian soldiers lost in the east",
-                                  "Russian and North Korean soldiers lost")):
+                                  "Russian and North Korean soldiers lost"), strict=True):
         values = by_policy(summary, column, labels)
         ax.boxplot([values[label] for label in labels], showfliers=False)
         ax.set_xticks(range(1, len(labels) + 1), labels, rotation=30, ha="right", fontsize=8)
@@ -286,7 +286,7 @@ def _plots(folder: Path, summary: dict, labels: list[str], others: list[str]) ->
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
     for ax, column, title in zip(axes, ("ua_losses_total", "ru_east_gain_km2"),
                                  ("Ukrainian soldiers lost, both theatres: policy − hold",
-                                  "Russian eastern gains (km²): policy − hold")):
+                                  "Russian eastern gains (km²): policy − hold"), strict=True):
         values = by_policy(summary, column, labels)
         for i, label in enumerate(others):
             ax.hist(values[label] - values[BASELINE], bins=40, alpha=0.5, color=colours[(i + 1) % len(colours)],

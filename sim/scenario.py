@@ -11,8 +11,12 @@ import datetime as dt
 import math
 import tomllib
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
+
+from . import parameters
+from .parameters import ParameterError, Parameters
 
 SIDES = ("UA", "RU")
 UNIT_SIDES = ("UA", "RU", "NK")          # NK units fight on the Russian side
@@ -102,8 +106,8 @@ class Scenario:
     title: str
     start: dt.date
     end: dt.date
-    params: dict[str, Any]
-    param_info: dict[str, dict[str, str]]
+    params: Parameters
+    param_info: dict[str, dict[str, str]]      # name -> {unit, source} as the file gives them
     terrain: dict[str, float]
     road_classes: dict[str, RoadClass]
     nodes: tuple[Node, ...]
@@ -125,21 +129,19 @@ class Scenario:
         """Personnel of a unit: its own figure, or its share of ua_troops_kursk / nk_troops."""
         if unit.personnel is not None:
             return unit.personnel
-        total = self.params["ua_troops_kursk" if unit.side == "UA" else "nk_troops"]
+        total = self.params.ua_troops_kursk if unit.side == "UA" else self.params.nk_troops
         shares = sum(u.share for u in self.units if u.side == unit.side and u.share is not None)
         return total * unit.share / shares
 
     def arrival(self, unit: UnitSpec) -> dt.date:
         if unit.side == "NK":
-            return self.params["nk_arrival"]
+            return self.params.nk_arrival
         return unit.arrival or self.start
 
     def with_params(self, **changes: Any) -> "Scenario":
-        """A copy with some parameters changed (already-typed values)."""
-        params = dict(self.params)
-        for key, value in changes.items():
-            params[key] = _coerce_param(self.path, key, params, value)
-        scenario = replace(self, params=params)
+        """A copy with some parameters changed (strings are parsed to the parameter's type)."""
+        values = {key: _param(self.path, key, value, getattr(self.params, key, None)) for key, value in changes.items()}
+        scenario = replace(self, params=self.params.replace(**values))
         _check_params(scenario)
         return scenario
 
@@ -220,84 +222,21 @@ def read_toml(path: Path) -> dict:
         raise ScenarioError(path, "<file>", "is not UTF-8 text") from None
 
 
-# --- parameters ---------------------------------------------------------------------------------
+# --- parameters (sim.parameters says which exist and what each may hold) -----------------------
 
-# Bounds that make a parameter meaningful; anything not listed must be a finite number >= 0.
-_UNIT_INTERVAL = {
-    "withdraw_fraction", "nk_east_without_incursion", "unsupplied_power", "surrender_cohesion", "surrender_daily_prob",
-    "surrender_captured_share", "breakout_loss_share", "attack_cohesion_min", "break_cohesion",
-    "sector_support", "fire_loss_per_km", "ru_redeploy_share", "ru_grouping_from_east",
-    "cut_cohesion_loss_per_day", "cohesion_recovery_per_day",
-}
-_POSITIVE = {"force_unit", "stock_days", "tortuosity", "breakthrough_ratio", "nk_learning_days"}
-_DATES_IN_HORIZON = {"withdraw_date", "nk_arrival", "drone_ramp_start", "drone_ramp_end"}
-_SECTOR_LISTS = {"withdraw_sectors"}       # lists of eastern sector names ([] = the [east] allocation)
-
-
-def _names(path, where: str, value: Any) -> tuple[str, ...]:
-    """A list of names: a TOML array of strings, or (from --set) one string of comma-separated names."""
-    if isinstance(value, str):
-        value = [v.strip() for v in value.split(",") if v.strip()]
-    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ScenarioError(path, where, f"must be a list of names, e.g. [\"Orikhiv\", \"Huliaipole\"], got {value!r}")
-    return tuple(value)
-
-
-def _coerce_param(path, key: str, params: dict[str, Any], value: Any) -> Any:
-    """Turn `value` (from the file, --set, or an experiment) into the type of the parameter."""
-    if key not in params:
-        raise ScenarioError(path, key, f"unknown parameter; allowed: {', '.join(sorted(params))}")
-    default = params[key]
-    where = f"parameters.{key}"
-    if isinstance(default, tuple):
-        return _names(path, where, value)
-    if isinstance(default, dt.date):
-        if isinstance(value, str):
-            try:
-                value = dt.date.fromisoformat(value)
-            except ValueError:
-                raise ScenarioError(path, where, f"must be a date like 2025-01-15, got {value!r}") from None
-        return _date(path, where, value)
-    if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            raise ScenarioError(path, where, f"must be a number, got {value!r}") from None
-    value = _number(path, where, value, minimum=None)
-    if isinstance(default, int) and value == int(value):
-        return int(value)
-    return float(value)
+def _param(path, key: str, value: Any, like: Any = None) -> Any:
+    """parameters.coerce, its errors naming the file."""
+    try:
+        return parameters.coerce(key, value, like)
+    except ParameterError as exc:
+        raise ScenarioError(path, exc.where, exc.message) from None
 
 
 def _check_params(sc: Scenario) -> None:
-    p, path = sc.params, sc.path
-    for key, value in p.items():
-        where = f"parameters.{key}"
-        if (key in _SECTOR_LISTS) != isinstance(value, tuple):
-            raise ScenarioError(path, where, f"must be {'a list of eastern sector names' if key in _SECTOR_LISTS else 'a number'}, "
-                                f"got {value!r}")
-        if isinstance(value, tuple):
-            sectors = [s.node for s in sc.east_sectors]
-            unknown = [v for v in value if v not in sectors]
-            if unknown:
-                raise ScenarioError(path, where, f"{unknown[0]!r} is not an eastern sector; allowed: {', '.join(sectors)}")
-            continue
-        if (key in _DATES_IN_HORIZON) != isinstance(value, dt.date):
-            kind = "a date like 2025-01-15" if key in _DATES_IN_HORIZON else "a number"
-            raise ScenarioError(path, where, f"must be {kind}, got {value!r}")
-        if isinstance(value, dt.date):
-            if key in _DATES_IN_HORIZON and not sc.start <= value <= sc.end:
-                raise ScenarioError(path, where,
-                                    f"{value} is outside the horizon; allowed: {sc.start} .. {sc.end}")
-            continue
-        if key in _UNIT_INTERVAL:
-            _number(path, where, value, minimum=0.0, maximum=1.0)
-        elif key in _POSITIVE:
-            _number(path, where, value, minimum=1e-9)
-        else:
-            _number(path, where, value, minimum=0.0)
-    if p["drone_ramp_end"] < p["drone_ramp_start"]:
-        raise ScenarioError(path, "parameters.drone_ramp_end", "must not be before drone_ramp_start")
+    try:
+        parameters.check(sc.params, sc.start, sc.end, tuple(s.node for s in sc.east_sectors))
+    except ParameterError as exc:
+        raise ScenarioError(sc.path, exc.where, exc.message) from None
 
 
 # --- the loader ---------------------------------------------------------------------------------
@@ -318,44 +257,92 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None,
     """
     path = Path(path)
     doc = read_toml(path)
+    name, title, start, end = _read_meta(path, doc)
+    params, info = _read_parameters(path, doc)
+    terrain = _read_terrain(path, doc)
+    road_classes = _read_road_classes(path, doc)
+    theatre = _table(path, "theatre", doc.get("theatre"))
+    forces = _table(path, "forces", doc.get("forces"))
+    east = _table(path, "east", doc.get("east"))
+    nodes = _read_nodes(path, theatre, terrain)
+    nodes_by_name = {n.name: n for n in nodes}
+    edges = _read_edges(path, theatre, nodes_by_name, road_classes)
+    depots = _read_depots(path, theatre, nodes_by_name)
+    units = _read_units(path, forces, nodes_by_name, start, end)
+    sectors = _read_sectors(path, east, nodes_by_name, units)
+    allocation = _read_allocation(path, east, nodes_by_name, sectors)
+    msr, targets = _read_routes(path, theatre, nodes_by_name, edges)
+    _check_rail_to_sectors(path, depots, edges, sectors)
+    variants = _read_variants(path, doc)
 
+    sc = Scenario(path, name, title, start, end, params, info, terrain, road_classes, tuple(nodes),
+                  tuple(edges), tuple(depots), tuple(units), tuple(sectors), allocation, msr, targets,
+                  variants)
+    _check_params(sc)
+    for key, changes in variants.items():        # every variant, so that `check` refuses a broken one
+        try:
+            sc.with_params(**changes)
+        except ScenarioError as exc:
+            where = exc.field.removeprefix("parameters.")
+            raise ScenarioError(path, f"variants.{key}.{where}", exc.message) from None
+    _check_edges_and_depots(sc)
+
+    changes: dict[str, Any] = {}
+    if variant is not None:
+        if variant not in variants:
+            raise ScenarioError(path, "--variant", f"unknown variant {variant!r}; allowed: {', '.join(sorted(variants)) or 'none'}")
+        changes.update(variants[variant])
+    changes.update(overrides or {})
+    return replace(sc.with_params(**changes), variant=variant)
+
+
+# --- one reader per table -----------------------------------------------------------------------
+
+def _read_meta(path, doc: dict) -> tuple[str, str, dt.date, dt.date]:
     meta = _table(path, "scenario", doc.get("scenario"))
     name = _text(path, "scenario.name", meta.get("name"))
-    title = str(meta.get("title", name))
     start = _date(path, "scenario.start_date", meta.get("start_date"))
     end = _date(path, "scenario.end_date", meta.get("end_date"))
     if end <= start:
         raise ScenarioError(path, "scenario.end_date", f"must be after start_date {start}, got {end}")
+    return name, str(meta.get("title", name)), start, end
 
-    # parameters: name = { value, unit, source }
+
+def _read_parameters(path, doc: dict) -> tuple[Parameters, dict[str, dict[str, str]]]:
+    """[parameters]: name = { value, unit, source }, one row for each of sim.parameters' names."""
     raw = _table(path, "parameters", doc.get("parameters"))
-    params: dict[str, Any] = {}
+    values: dict[str, Any] = {}
     info: dict[str, dict[str, str]] = {}
     for key, row in raw.items():
+        if key not in parameters.NAMES:
+            raise ScenarioError(path, f"parameters.{key}", parameters.unknown(key).message)
         row = _table(path, f"parameters.{key}", row)
         if "value" not in row:
             raise ScenarioError(path, f"parameters.{key}.value", "missing")
         _source(path, f"parameters.{key}", row)
-        value = row["value"]
-        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-            params[key] = value
-        elif isinstance(value, list):              # a list of eastern sector names (_SECTOR_LISTS)
-            params[key] = _names(path, f"parameters.{key}.value", value)
-        else:
-            params[key] = _number(path, f"parameters.{key}.value", value, minimum=None)
-            if isinstance(value, int) and not isinstance(value, bool):
-                params[key] = int(value)
+        if isinstance(row["value"], str):          # a file gives numbers and dates as TOML values
+            raise ScenarioError(path, f"parameters.{key}.value", f"must be {parameters.KINDS[key]}, got the string {row['value']!r}")
+        try:
+            values[key] = parameters.coerce(key, row["value"])
+        except ParameterError as exc:
+            raise ScenarioError(path, f"parameters.{key}.value", exc.message) from None
         info[key] = {"unit": str(row.get("unit", "")), "source": row["source"]}
-    missing = sorted(REQUIRED_PARAMS - params.keys())
+    missing = [n for n in parameters.NAMES if n not in values]
     if missing:
         raise ScenarioError(path, "parameters", f"missing required parameter(s): {', '.join(missing)}")
+    return Parameters(**values), info
 
+
+def _read_terrain(path, doc: dict) -> dict[str, float]:
     terrain = {}
     for key, row in _table(path, "terrain", doc.get("terrain")).items():
         row = _table(path, f"terrain.{key}", row)
         _source(path, f"terrain.{key}", row)
         terrain[key] = _number(path, f"terrain.{key}.value", row.get("value"), minimum=1e-9)
+    return terrain
 
+
+def _read_road_classes(path, doc: dict) -> dict[str, RoadClass]:
     road_classes = {}
     for key, row in _table(path, "road_classes", doc.get("road_classes")).items():
         row = _table(path, f"road_classes.{key}", row)
@@ -366,15 +353,21 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None,
             _number(path, f"road_classes.{key}.capacity", row.get("capacity")),
             bool(row.get("infantry_only", False)),
         )
+    return road_classes
 
-    theatre = _table(path, "theatre", doc.get("theatre"))
-    forces = _table(path, "forces", doc.get("forces"))
-    east = _table(path, "east", doc.get("east"))
+
+def _node_ref(path, nodes: dict[str, Node], where: str, value: Any) -> str:
+    value = _text(path, where, value)
+    if value not in nodes:
+        raise ScenarioError(path, where, f"unknown node {value!r}; allowed: the names in theatre.nodes")
+    return value
+
+
+def _read_nodes(path, theatre: dict, terrain: dict[str, float]) -> list[Node]:
     nodes = []
     seen: set[str] = set()
     for i, row in enumerate(_rows(path, theatre, "theatre.nodes")):
-        where = f"theatre.nodes[{i}]"
-        nm = _text(path, f"{where}.name", row.get("name"))
+        nm = _text(path, f"theatre.nodes[{i}].name", row.get("name"))
         where = f"theatre.nodes[{nm}]"
         if nm in seen:
             raise ScenarioError(path, f"{where}.name", "duplicate node name")
@@ -390,19 +383,15 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None,
             _choice(path, f"{where}.control", row.get("control"), SIDES),
             _choice(path, f"{where}.region", row.get("region"), REGIONS),
         ))
-    by_name = {n.name: n for n in nodes}
+    return nodes
 
-    def node_ref(where: str, value: Any) -> str:
-        value = _text(path, where, value)
-        if value not in by_name:
-            raise ScenarioError(path, where, f"unknown node {value!r}; allowed: the names in theatre.nodes")
-        return value
 
+def _read_edges(path, theatre: dict, nodes: dict[str, Node], road_classes: dict[str, RoadClass]) -> list[Edge]:
     edges = []
     pairs: set[frozenset] = set()
     for i, row in enumerate(_rows(path, theatre, "theatre.edges")):
         where = f"theatre.edges[{i}]"
-        a, b = node_ref(f"{where}.a", row.get("a")), node_ref(f"{where}.b", row.get("b"))
+        a, b = _node_ref(path, nodes, f"{where}.a", row.get("a")), _node_ref(path, nodes, f"{where}.b", row.get("b"))
         where = f"theatre.edges[{a}–{b}]"
         if a == b:
             raise ScenarioError(path, where, "an edge must join two different nodes")
@@ -419,29 +408,34 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None,
         elif days is not None:
             raise ScenarioError(path, f"{where}.days", "only rail edges take transit days")
         edges.append(Edge(a, b, cls, km, days))
+    return edges
 
+
+def _read_depots(path, theatre: dict, nodes: dict[str, Node]) -> list[Depot]:
     depots = []
     for i, row in enumerate(_rows(path, theatre, "theatre.depots")):
         where = f"theatre.depots[{i}]"
-        nd = node_ref(f"{where}.node", row.get("node"))
+        nd = _node_ref(path, nodes, f"{where}.node", row.get("node"))
         _source(path, where, row)
         side = _choice(path, f"{where}.side", row.get("side"), SIDES)
-        if by_name[nd].control != side:
+        if nodes[nd].control != side:
             raise ScenarioError(path, f"{where}.node", f"depot {nd!r} is not held by {side} at the start")
         depots.append(Depot(nd, side, _number(path, f"{where}.capacity", row.get("capacity"))))
+    return depots
 
+
+def _read_units(path, forces: dict, nodes: dict[str, Node], start: dt.date, end: dt.date) -> list[UnitSpec]:
     units = []
     unit_names: set[str] = set()
     for i, row in enumerate(_rows(path, forces, "forces.units")):
-        where = f"forces.units[{i}]"
-        nm = _text(path, f"{where}.name", row.get("name"))
+        nm = _text(path, f"forces.units[{i}].name", row.get("name"))
         where = f"forces.units[{nm}]"
         if nm in unit_names:
             raise ScenarioError(path, f"{where}.name", "duplicate unit name")
         unit_names.add(nm)
         _source(path, where, row)
         side = _choice(path, f"{where}.side", row.get("side"), UNIT_SIDES)
-        nd = node_ref(f"{where}.node", row.get("node"))
+        nd = _node_ref(path, nodes, f"{where}.node", row.get("node"))
         strength = share = None
         if "personnel" in row:
             strength = _number(path, f"{where}.personnel", row["personnel"], minimum=1e-9)
@@ -462,11 +456,11 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None,
         spec = UnitSpec(
             nm, side, nd, strength, share, arrival, _flag(path, f"{where}.reserve", row.get("reserve", False)),
             _choice(path, f"{where}.mobility", row.get("mobility", "mechanized"), MOBILITIES),
-            None if target is None else node_ref(f"{where}.target", target),
+            None if target is None else _node_ref(path, nodes, f"{where}.target", target),
             None if "quality" not in row else _number(path, f"{where}.quality", row["quality"], minimum=1e-9),
             _flag(path, f"{where}.garrison", row.get("garrison", False)),
         )
-        if by_name[nd].region == "east":
+        if nodes[nd].region == "east":
             # A sector's own forces: they hold or attack there, and nothing else.
             if side == "NK" or spec.reserve or spec.garrison or spec.target or strength is None:
                 raise ScenarioError(path, f"{where}.node", f"{nd!r} is an eastern sector; a unit there is a UA or RU "
@@ -474,12 +468,15 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None,
         elif spec.garrison and side != "UA":
             raise ScenarioError(path, f"{where}.garrison", "only Ukrainian units garrison a node")
         units.append(spec)
+    return units
 
+
+def _read_sectors(path, east: dict, nodes: dict[str, Node], units: list[UnitSpec]) -> list[EastSector]:
     sectors = []
     for i, row in enumerate(_rows(path, east, "east.sectors")):
         where = f"east.sectors[{i}]"
-        nd = node_ref(f"{where}.node", row.get("node"))
-        if by_name[nd].region != "east":
+        nd = _node_ref(path, nodes, f"{where}.node", row.get("node"))
+        if nodes[nd].region != "east":
             raise ScenarioError(path, f"{where}.node", f"{nd!r} is not a node of region 'east'")
         _source(path, where, row)
         sectors.append(EastSector(
@@ -502,82 +499,62 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None,
         raise ScenarioError(path, "east.sectors", "two sectors give the same column name")
     sector_nodes = {s.node for s in sectors}
     for u in units:
-        if by_name[u.node].region == "east" and u.node not in sector_nodes:
+        if nodes[u.node].region == "east" and u.node not in sector_nodes:
             raise ScenarioError(path, f"forces.units[{u.name}].node", f"{u.node!r} is not an eastern sector")
+    return sectors
 
+
+def _read_allocation(path, east: dict, nodes: dict[str, Node], sectors: list[EastSector]) -> dict[str, float]:
+    sector_nodes = {s.node for s in sectors}
     allocation = {}
     for i, row in enumerate(_rows(path, east, "east.allocation")):
         where = f"east.allocation[{i}]"
-        nd = node_ref(f"{where}.node", row.get("node"))
+        nd = _node_ref(path, nodes, f"{where}.node", row.get("node"))
         if nd not in sector_nodes:
             raise ScenarioError(path, f"{where}.node", f"{nd!r} is not an eastern sector")
         _source(path, where, row)
         allocation[nd] = _number(path, f"{where}.share", row.get("share"), maximum=1.0)
     if sum(allocation.values()) <= 0:
         raise ScenarioError(path, "east.allocation", "shares must not all be zero")
+    return allocation
 
+
+def _read_routes(path, theatre: dict, nodes: dict[str, Node], edges: list[Edge]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """theatre.main_supply_route (joined by edges) and theatre.sumy_targets (Ukrainian-held, in Sumy oblast)."""
+    pairs = {frozenset((e.a, e.b)) for e in edges}
     msr = theatre.get("main_supply_route")
     if not isinstance(msr, list) or len(msr) < 2:
         raise ScenarioError(path, "theatre.main_supply_route", "must list at least two node names")
-    msr = tuple(node_ref(f"theatre.main_supply_route[{i}]", n) for i, n in enumerate(msr))
-    for a, b in zip(msr, msr[1:]):
+    msr = tuple(_node_ref(path, nodes, f"theatre.main_supply_route[{i}]", n) for i, n in enumerate(msr))
+    for a, b in pairwise(msr):
         if frozenset((a, b)) not in pairs:
             raise ScenarioError(path, "theatre.main_supply_route", f"{a!r} and {b!r} are not joined by an edge")
     targets = theatre.get("sumy_targets", [])
     if not isinstance(targets, list):
         raise ScenarioError(path, "theatre.sumy_targets", "must be a list of node names")
-    targets = tuple(node_ref(f"theatre.sumy_targets[{i}]", n) for i, n in enumerate(targets))
+    targets = tuple(_node_ref(path, nodes, f"theatre.sumy_targets[{i}]", n) for i, n in enumerate(targets))
     for i, nd in enumerate(targets):
-        if by_name[nd].region != "ua_rear" or by_name[nd].control != "UA":
+        if nodes[nd].region != "ua_rear" or nodes[nd].control != "UA":
             raise ScenarioError(path, f"theatre.sumy_targets[{i}]", f"{nd!r} must be a Ukrainian-held node of region 'ua_rear'")
+    return msr, targets
+
+
+def _check_rail_to_sectors(path, depots: list[Depot], edges: list[Edge], sectors: list[EastSector]) -> None:
+    """Brigades go east by rail from the first Ukrainian depot: every sector needs that line."""
     base = next((d.node for d in depots if d.side == "UA"), None)
     rail = {frozenset((e.a, e.b)) for e in edges if e.road_class == "rail"}
-    for nd in sector_nodes:
-        if frozenset((base, nd)) not in rail:
-            raise ScenarioError(path, "east.sectors", f"no rail edge from {base!r} (the first UA depot) to {nd!r}")
+    for s in sectors:
+        if frozenset((base, s.node)) not in rail:
+            raise ScenarioError(path, "east.sectors", f"no rail edge from {base!r} (the first UA depot) to {s.node!r}")
 
+
+def _read_variants(path, doc: dict) -> dict[str, dict[str, Any]]:
+    """[variants.NAME]: parameter values (and a description); checked against the scenario by the loader."""
     variants = {}
     for key, row in _table(path, "variants", doc.get("variants", {})).items():
         row = _table(path, f"variants.{key}", row)
         variants[key] = {k: v for k, v in row.items() if k != "description"}
-        for k, v in variants[key].items():       # checked now, so that `check` refuses a broken variant
-            try:
-                _coerce_param(path, k, params, v)
-            except ScenarioError as exc:
-                raise ScenarioError(path, f"variants.{key}.{k}", exc.message) from None
-
-    sc = Scenario(path, name, title, start, end, params, info, terrain, road_classes, tuple(nodes),
-                  tuple(edges), tuple(depots), tuple(units), tuple(sectors), allocation, msr, targets,
-                  variants)
-
-    changes: dict[str, Any] = {}
-    if variant is not None:
-        if variant not in variants:
-            raise ScenarioError(path, "--variant", f"unknown variant {variant!r}; allowed: {', '.join(sorted(variants)) or 'none'}")
-        changes.update(variants[variant])
-    changes.update(overrides or {})
-    for key, value in changes.items():
-        params[key] = _coerce_param(path, key, params, value)
-    sc = replace(sc, params=params, variant=variant)
-    _check_params(sc)
-    _check_edges_and_depots(sc)
-    return sc
-
-
-REQUIRED_PARAMS = {
-    "ua_troops_kursk", "nk_troops", "ua_quality", "ru_quality", "nk_quality", "ua_replacements_per_day",
-    "ru_replacements_per_day", "withdraw_date", "withdraw_fraction", "refit_days", "tortuosity",
-    "drone_range_km", "drone_range_2024_km", "drone_ramp_start", "drone_ramp_end", "fire_loss_per_km",
-    "stock_days", "resupply_days_per_day", "unsupplied_power", "cut_cohesion_loss_per_day",
-    "surrender_cohesion", "surrender_daily_prob", "surrender_captured_share", "breakout_loss_share",
-    "attrition_coefficient", "attrition_enemy_exponent", "attrition_own_exponent", "force_unit",
-    "attrition_noise_cv", "attacker_exposure", "breakthrough_ratio", "advance_km2_per_day", "attack_ratio_min",
-    "attack_cohesion_min", "break_cohesion", "consolidation_days", "cohesion_per_loss", "cohesion_recovery_per_day",
-    "sector_support", "sector_depth_hops", "remnant_personnel", "pipeline_surprise", "nk_arrival", "nk_initial_exposure", "nk_learned_exposure",
-    "nk_learning_days", "nk_learned_quality", "east_ua_replacements_per_day", "east_ru_replacements_per_day",
-    "ru_redeploy_delay_days", "ru_redeploy_share", "ru_grouping_from_east", "ru_transit_days", "withdraw_sectors",
-    "nk_east_without_incursion",
-}
+    return variants
 
 
 def _check_edges_and_depots(sc: Scenario) -> None:

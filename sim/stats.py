@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import ndtri, stdtrit   # (stdtrit is scipy.stats.t.ppf without importing scipy.stats)
+from scipy.special import ndtri, stdtrit  # (stdtrit is scipy.stats.t.ppf without importing scipy.stats)
 
 __all__ = ["bootstrap_ci", "compare", "describe", "independent_halfwidth", "paired_t_ci",
            "wilson_interval"]
@@ -264,7 +264,7 @@ def independent_halfwidth(a, b, level: float = 0.95) -> float:
     se2 = terms[0] + terms[1]
     if se2 == 0.0:
         return 0.0
-    dof = se2 * se2 / sum(v * v / (x.size - 1) for v, x in zip(terms, (a, b)) if v > 0.0)
+    dof = se2 * se2 / sum(v * v / (x.size - 1) for v, x in zip(terms, (a, b), strict=True) if v > 0.0)
     return float(stdtrit(dof, 0.5 + 0.5 * level) * math.sqrt(se2))
 
 

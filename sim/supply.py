@@ -104,8 +104,8 @@ def connected(theatre: Theatre, side: str, control: list[str]) -> list[bool]:
 def resupply(model: KurskModel) -> None:
     """One day of supply for every unit in the theatre: deliveries, stocks, cohesion, surrender."""
     th, p = model.theatre, model.p
-    stock_max, refill = p["stock_days"], p["resupply_days_per_day"]
-    cut_loss, recovery = p["cut_cohesion_loss_per_day"], p["cohesion_recovery_per_day"]
+    stock_max, refill = p.stock_days, p.resupply_days_per_day
+    cut_loss, recovery = p.cut_cohesion_loss_per_day, p.cohesion_recovery_per_day
     field = model.field_units
     if len(field) < len(model.units):        # out of the theatre (refit, rail): supplied by the rear
         for u in model.units:
@@ -143,7 +143,7 @@ def resupply(model: KurskModel) -> None:
                 if r < ratio:
                     ratio = r
             node_ratio[node] = ratio if ratio < 1.0 else 1.0
-        surrender_cohesion, surrender_prob = p["surrender_cohesion"], p["surrender_daily_prob"]
+        surrender_cohesion, surrender_prob = p.surrender_cohesion, p.surrender_daily_prob
         for u in units:
             ratio = u.supply_ratio = node_ratio[u.node]
             u.encircled = not connected[u.node]

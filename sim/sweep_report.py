@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from itertools import pairwise
 from pathlib import Path
 
 import matplotlib
@@ -234,7 +235,7 @@ def _bins(values: np.ndarray, is_date: bool) -> tuple[np.ndarray, list[str]]:
         return np.searchsorted(levels, values), [_show(v, is_date) for v in levels]
     edges = np.linspace(values.min(), values.max(), MAP_BINS + 1)
     index = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, MAP_BINS - 1)
-    return index, [_show((a + b) / 2, is_date) for a, b in zip(edges[:-1], edges[1:])]
+    return index, [_show((a + b) / 2, is_date) for a, b in pairwise(edges)]
 
 
 def _decision_map(path: Path, pairs: _Pairs, chosen: tuple[str, str], label: str) -> None:
@@ -248,7 +249,7 @@ def _decision_map(path: Path, pairs: _Pairs, chosen: tuple[str, str], label: str
               ("Δ Russian gains in the east, km² (policy − hold)", east, "RdYlGn_r", None),
               ("Δ Kursk ground held, km² (policy − hold)", kursk, "RdYlGn", None)]
     fig, axes = plt.subplots(1, 4, figsize=(19, 4.6))
-    for ax, (title, values, cmap, limits) in zip(axes, panels):
+    for ax, (title, values, cmap, limits) in zip(axes, panels, strict=True):
         grid = np.full(shape, np.nan)
         for b in range(shape[0]):
             for a in range(shape[1]):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import pairwise
 
 import networkx as nx
 import numpy as np
@@ -57,7 +58,7 @@ class Theatre:
         same geography (it is read-only): a batch builds it once, not once per run."""
         key = (scenario.nodes, scenario.edges, scenario.depots, scenario.main_supply_route, scenario.sumy_targets,
                tuple(scenario.road_classes.items()), tuple(scenario.terrain.items()),
-               scenario.params["tortuosity"])
+               scenario.params.tortuosity)
         theatre = _BUILT.get(key)
         if theatre is None:
             if len(_BUILT) > 32:
@@ -83,7 +84,7 @@ class Theatre:
         lat0, lon0 = float(self.lat[kursk].mean()), float(self.lon[kursk].mean())
         self.x, self.y = local_xy_km(self.lat, self.lon, lat0, lon0)
 
-        tortuosity = sc.params["tortuosity"]
+        tortuosity = sc.params.tortuosity
         self.links: list[Link] = []
         for e in sc.edges:
             a, b = self.index[e.a], self.index[e.b]
@@ -158,7 +159,7 @@ class Theatre:
                        for side in ("UA", "RU")}
         self.main_supply_route = [self.index[n] for n in sc.main_supply_route]
         self.msr_links = [self.link_between[(a, b)].index      # consecutive nodes are joined (validated)
-                          for a, b in zip(self.main_supply_route, self.main_supply_route[1:])]
+                          for a, b in pairwise(self.main_supply_route)]
         self.sumy = self.depots["UA"][0][0]          # the first Ukrainian depot is the base in the rear
 
     def control_state(self, control: list[str]) -> int:

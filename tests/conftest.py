@@ -6,10 +6,9 @@ import itertools
 from pathlib import Path
 
 import pytest
+from toy_scenario import DEFAULT_CONFIG, write_scenario
 
 from sim import load_scenario
-
-from toy_scenario import DEFAULT_CONFIG, write_scenario
 
 
 @pytest.fixture

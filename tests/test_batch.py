@@ -127,13 +127,13 @@ def test_policies_forked_from_the_hold_run_equal_separate_runs(tmp_path):
     exp = load_experiment(write_experiment(tmp_path, FORKING, reps=2))
     # late forks; early diverges too soon to pay; other_drones changes more than its own parameters.
     assert [_fork_date(exp, label, None) for label in ("late", "early", "other_drones")] == \
-        [exp.scenario("late").params["withdraw_date"], None, None]
+        [exp.scenario("late").params.withdraw_date, None, None]
     run_batch(exp, tmp_path / "out", workers=1, progress=False)
     ts = pq.read_table(tmp_path / "out" / "timeseries.parquet").to_pydict()
     for p in exp.policies:
         for rep in range(2):
             alone = KurskModel(exp.scenario(p.label), p.name, run_seed(exp, rep)).run()
-            rows = [i for i, (pol, r) in enumerate(zip(ts["policy"], ts["replication"])) if pol == p.label and r == rep]
+            rows = [i for i, (pol, r) in enumerate(zip(ts["policy"], ts["replication"], strict=True)) if pol == p.label and r == rep]
             stored = [tuple(ts[c][i] for c in alone.columns) for i in rows]
             assert stored == [tuple(rec) for rec in alone.records], (p.label, rep)
 
@@ -235,7 +235,7 @@ def test_shipped_experiments_pass_check():
     exp = load_experiment(ROOT / "experiments" / "hold_vs_withdraw.toml")
     dates = sorted(p.params["withdraw_date"] for p in exp.policies if p.name == "withdraw")
     assert len(dates) >= 3 and str(dates[0]) < "2024-12-01" and str(dates[-1]) >= "2025-03-01"
-    assert load_experiment(ROOT / "experiments" / "seed_30k.toml").scenarios["hold"].params["ua_troops_kursk"] == 30000
+    assert load_experiment(ROOT / "experiments" / "seed_30k.toml").scenarios["hold"].params.ua_troops_kursk == 30000
 
 
 def test_report_is_built_from_stored_results_alone(tmp_path):

@@ -11,14 +11,21 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+from toy_scenario import DEFAULT_CONFIG, ROOT
 
-from sim.calibration import (Distance, Target, calibrate, load_calibration, observations, reported_points,
-                             run_model, statistics)
+from sim.calibration import (
+    Distance,
+    Target,
+    calibrate,
+    load_calibration,
+    observations,
+    reported_points,
+    run_model,
+    statistics,
+)
 from sim.calibration_report import weighted_quantile
 from sim.cli import main
 from sim.executors import InProcess, local_pool
-
-from toy_scenario import DEFAULT_CONFIG, ROOT
 
 PROJECT = ROOT / "experiments" / "calibrate.toml"
 

@@ -44,15 +44,15 @@ def test_figures_match_the_stored_batch(claims_dir):
     posterior draws of the paired difference in personnel at the horizon."""
     claims = {c["id"]: c for c in json.loads((claims_dir / "claims.json").read_text())}
     s = pq.read_table(claims_dir / "troops_30k" / "summary.parquet").to_pydict()
-    value = {(p, r): v for p, r, v in zip(s["policy"], s["replication"], s["ua_personnel_end"])}
+    value = {(p, r): v for p, r, v in zip(s["policy"], s["replication"], s["ua_personnel_end"], strict=True)}
     reps = sorted({r for r in s["replication"]})
     diff = np.array([value[("withdraw_2025-03-01", r)] - value[("hold", r)] for r in reps])
     draws = np.array(reps) // REPEATS
     by_draw = np.array([diff[draws == j].mean() for j in np.unique(draws)])
     assert claims["soldiers_after"]["estimate"] == pytest.approx(by_draw.mean())
     s12 = pq.read_table(claims_dir / "troops_12k" / "summary.parquet").to_pydict()
-    hold = [v for p, v in zip(s12["policy"], s12["ru_east_gain_km2"]) if p == "hold"]
-    none = [v for p, v in zip(s12["policy"], s12["ru_east_gain_km2"]) if p == "no_incursion"]
+    hold = [v for p, v in zip(s12["policy"], s12["ru_east_gain_km2"], strict=True) if p == "hold"]
+    none = [v for p, v in zip(s12["policy"], s12["ru_east_gain_km2"], strict=True) if p == "no_incursion"]
     assert claims["pressure_east"]["estimate"] == pytest.approx(np.mean(hold) - np.mean(none))
 
 

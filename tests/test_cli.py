@@ -22,11 +22,10 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from toy_scenario import DEFAULT_CONFIG, ROOT, toy_doc, write_scenario
 
 from sim import COLUMNS, KurskModel, load_scenario
 from sim.cli import main
-
-from toy_scenario import DEFAULT_CONFIG, ROOT, toy_doc, write_scenario
 
 REQUIRED_FINAL = ("day", "date", "ua_kursk_area_km2", "ru_east_gain_km2", "ua_losses", "ru_losses",
                   "nk_losses", "ua_captured", "ua_personnel_kursk", "supply_road_cut", "ua_losses_kursk",
@@ -267,7 +266,7 @@ def test_timeseries_matches_an_in_process_run(cli):
     rows = [tuple(r[c] for c in model.columns) for r in table.to_pylist()]
     assert rows == model.records           # the same numbers, across processes
     summary = json.loads((cli["runs"]["a"] / "summary.json").read_text())
-    assert summary["final"] == pytest.approx(dict(zip(model.columns, model.records[-1])))
+    assert summary["final"] == pytest.approx(dict(zip(model.columns, model.records[-1], strict=True)))
 
 
 def test_run_refuses_to_overwrite_results_without_force(tmp_path, write_toy, capsys):

@@ -6,12 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from helpers import column, unit_named
+from toy_scenario import DEFAULT_CONFIG, START, toy_doc, unit
 
 from sim import KurskModel, load_scenario
 from sim.eastern_front import apportion
-
-from helpers import column, unit_named
-from toy_scenario import DEFAULT_CONFIG, START, toy_doc, unit
 
 # An active sector: 16,000 Russians (× 0.8 quality) against 8,000 Ukrainians, ratio 1.6 > 1.2.
 ACTIVE = [unit("East UA", "UA", "East", 8000), unit("East RU", "RU", "East", 16000)]
@@ -39,7 +38,7 @@ def test_same_forces_and_draws_give_the_same_losses_at_a_kursk_node_and_in_a_sec
     d = model.draws
     d._east[:, 0] = d._combat[:, 2 * town + 0]        # Ukrainian losses
     d._east[:, 1] = d._combat[:, 2 * town + 1]        # Russian losses
-    for day in range(3):                                # the same for days on end
+    for _ in range(3):                                  # the same for days on end
         model.step()
         ua, ru = unit_named(model, "UA 1"), unit_named(model, "RU 1")
         assert 3000 - ua.personnel > 0 and 9000 - ru.personnel > 0          # they did fight
@@ -65,7 +64,7 @@ def test_the_sector_uses_the_attack_threshold_of_kursk(load_toy):
 
 def test_a_sector_force_below_attack_cohesion_does_not_attack(load_toy):
     model = KurskModel(load_toy(toy_doc(east_units=ACTIVE)), "hold", 0)
-    model.east.cohesion["RU"][0] = model.p["attack_cohesion_min"] - 0.05     # the day's recovery: +0.02
+    model.east.cohesion["RU"][0] = model.p.attack_cohesion_min - 0.05     # the day's recovery: +0.02
     model.step()
     assert not model.east.attacking[0] and model.losses_east["UA"] == 0.0
     model.step()
@@ -79,8 +78,8 @@ def test_ground_taken_is_frontage_times_the_kursk_advance_at_the_ratio_after_the
     model.step()
     p, east = model.p, model.east
     ratio = east.power("RU", 0) / (east.power("UA", 0) * east.protection[0])
-    expected = 3.0 * p["advance_km2_per_day"] * (ratio - 1) / (p["breakthrough_ratio"] - 1)
-    assert 1.2 < ratio < p["breakthrough_ratio"]
+    expected = 3.0 * p.advance_km2_per_day * (ratio - 1) / (p.breakthrough_ratio - 1)
+    assert 1.2 < ratio < p.breakthrough_ratio
     assert east.gain[0] == pytest.approx(expected, rel=1e-12)
     assert column(model, "ru_east_gain_km2")[-1] == pytest.approx(expected, rel=1e-12)
     assert column(model, "ru_gain_km2_east")[-1] == pytest.approx(expected, rel=1e-12)
@@ -95,8 +94,8 @@ def test_the_advance_goes_on_past_the_breakthrough_ratio(load_toy):
     model.step()
     p, east = model.p, model.east
     ratio = east.power("RU", 0) / (east.power("UA", 0) * east.protection[0])
-    assert ratio > p["breakthrough_ratio"]
-    assert east.gain[0] == pytest.approx(p["advance_km2_per_day"] * (ratio - 1) / (p["breakthrough_ratio"] - 1))
+    assert ratio > p.breakthrough_ratio
+    assert east.gain[0] == pytest.approx(p.advance_km2_per_day * (ratio - 1) / (p.breakthrough_ratio - 1))
 
 
 def test_a_broken_defence_gives_ground_at_the_breakthrough_rate(load_toy):
@@ -104,7 +103,7 @@ def test_a_broken_defence_gives_ground_at_the_breakthrough_rate(load_toy):
     model = KurskModel(load_toy(doc), "hold", 0)
     model.east.cohesion["UA"][0] = 0.0              # below break_cohesion, even after a day's recovery
     model.step()
-    assert model.east.gain[0] == pytest.approx(2.0 * model.p["advance_km2_per_day"], rel=1e-12)
+    assert model.east.gain[0] == pytest.approx(2.0 * model.p.advance_km2_per_day, rel=1e-12)
 
 
 # --- reinforcing a sector ----------------------------------------------------------------------------
@@ -199,7 +198,7 @@ def test_each_variant_changes_where_the_arriving_russians_come_from(variant):
     before = list(model.east.personnel["RU"])
     model.step()                                       # the formations arrive in Kursk (phase 1)
     origin = [s.grouping_origin for s in sc.east_sectors]
-    g = sc.params["ru_grouping_from_east"]
+    g = sc.params.ru_grouping_from_east
     assert model.east.drawn == pytest.approx(arriving * g * sum(origin), rel=1e-12)
     assert (model.east.drawn > 0) == (variant == "grouping_from_east")
     # Orikhiv gives the most (its losses and replacements of the day change it too, but by far less
@@ -290,9 +289,9 @@ def test_per_sector_gains_sum_to_the_eastern_total_every_day(default_scenario):
     sectors = [s.column for s in default_scenario.east_sectors]
     assert sectors[-1] == "ru_gain_km2_orikhiv" and "ru_gain_km2_velyka_novosilka" in sectors
     for row in model.records:
-        r = dict(zip(model.columns, row))
+        r = dict(zip(model.columns, row, strict=True))
         assert sum(r[c] for c in sectors) == pytest.approx(r["ru_east_gain_km2"], rel=1e-9, abs=1e-9)
     assert all(column(model, c)[-1] > 0 for c in sectors)
-    for k, name in enumerate(model.east.names):          # each column is its own sector's
-        assert column(model, default_scenario.east_sectors[k].column)[-1] == model.east.gain[k]
+    for k, sector in enumerate(default_scenario.east_sectors):          # each column is its own sector's
+        assert column(model, sector.column)[-1] == model.east.gain[k]
     assert model.east.gain[model.east.names.index("Pokrovsk")] > model.east.gain[model.east.names.index("Orikhiv")]

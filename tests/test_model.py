@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from itertools import pairwise
 
 import numpy as np
 import pytest
+from helpers import column, unit_named
+from toy_scenario import END, POCKET_EDGES, POCKET_NODES, START, SUPPLY_EDGES, SUPPLY_NODES, toy_doc, unit
 
 from sim import COLUMNS, KurskModel, control
-
-from helpers import column, unit_named
-from toy_scenario import (END, POCKET_EDGES, POCKET_NODES, START, SUPPLY_EDGES, SUPPLY_NODES, toy_doc,
-                          unit)
 
 AREA_AND_LOSSES = ("ua_kursk_area_km2", "ua_losses", "ru_losses", "nk_losses", "ua_captured")
 
@@ -46,9 +45,9 @@ def test_enemy_within_drone_range_of_the_road_cuts_supply(load_toy):
         factors.append(ua.power / (ua.personnel * ua.quality * (0.5 + 0.5 * ua.cohesion)))
     assert stocks == [2.0, 1.0, 0.0, 0.0, 0.0, 0.0]   # one day of stock used per day, none delivered
     assert factors[:2] == pytest.approx([1.0, 1.0])
-    assert factors[2:] == pytest.approx([p["unsupplied_power"]] * 4)
+    assert factors[2:] == pytest.approx([p.unsupplied_power] * 4)
     assert powers[2] < 0.6 * powers[1]                 # the drop is the unsupplied_power factor (0.5)
-    assert all(x > y for x, y in zip(powers[2:], powers[3:]))   # then cohesion erodes it further
+    assert all(x > y for x, y in pairwise(powers[2:]))   # then cohesion erodes it further
     assert ua.personnel == 3000                        # no combat, no movement: power fell for supply alone
     assert all(column(model, "supply_road_cut")[1:])
 
@@ -155,9 +154,9 @@ def test_withdrawing_brigades_move_towards_sumy_then_east(load_toy):
             if b.in_theatre:
                 hops.setdefault(b.name, []).append(th.hops[b.node][sumy])
     for name in ("B1", "B2"):
-        assert all(x >= y for x, y in zip(hops[name], hops[name][1:])), (name, hops[name])
+        assert all(x >= y for x, y in pairwise(hops[name])), (name, hops[name])
         assert postures[name][0] == "withdraw"
-        assert all(ORDER.index(x) <= ORDER.index(y) for x, y in zip(postures[name], postures[name][1:]))
+        assert all(ORDER.index(x) <= ORDER.index(y) for x, y in pairwise(postures[name]))
     for name in ("B1", "B2", "B3"):           # the reserve brigade goes east without entering Kursk
         assert postures[name][-1] == "rail" and unit_named(model, name) is None   # joined the sector
     assert "withdraw" not in postures["B3"] and "defend" not in postures["B3"]
@@ -186,7 +185,7 @@ def test_withdrawal_on_the_default_scenario_never_turns_back(default_scenario):
                 assert b.sector in {model.theatre.index[n] for n in sc.east_allocation}
     for name in day1:
         seq = postures.get(name, [])
-        assert all(ORDER.index(x) <= ORDER.index(y) for x, y in zip(seq, seq[1:])), (name, seq)
+        assert all(ORDER.index(x) <= ORDER.index(y) for x, y in pairwise(seq)), (name, seq)
 
 
 # --- 8. hold against withdraw on a small theatre -------------------------------------------------------
@@ -206,7 +205,7 @@ def finals(scenario, policy):
     out = []
     for seed in SEEDS:
         model = KurskModel(scenario, policy, seed).run()
-        f = dict(zip(model.columns, model.records[-1]))
+        f = dict(zip(model.columns, model.records[-1], strict=True))
         out.append(f)
     return out
 
@@ -277,7 +276,7 @@ def ua_books(model) -> tuple[float, float]:
     """(personnel accounted for, personnel brought in) for the Ukrainian side."""
     sc = model.campaign
     raised = sum(sc.strength(s) for s in sc.units if s.side == "UA" and sc.arrival(s) <= model.date)
-    brought = raised + (sc.params["ua_replacements_per_day"] + sc.params["east_ua_replacements_per_day"]) * model.day
+    brought = raised + (sc.params.ua_replacements_per_day + sc.params.east_ua_replacements_per_day) * model.day
     held = sum(u.personnel for u in model.units if u.side == "UA") + sum(model.east.personnel["UA"])
     return held + model.losses["UA"] + model.captured["UA"] + model.reserves["UA"].pool, brought
 
@@ -293,7 +292,7 @@ def test_ukrainian_personnel_is_conserved_every_day(policy, contest, default_sce
             model.step()
             have, brought = ua_books(model)
             assert have == pytest.approx(brought, rel=1e-9), model.date
-            row = dict(zip(model.columns, model.records[-1]))
+            row = dict(zip(model.columns, model.records[-1], strict=True))
             assert row["ua_losses_total"] == pytest.approx(row["ua_losses_kursk"] + row["ua_losses_east"], rel=1e-12)
             assert row["ua_losses_total"] == pytest.approx(model.losses["UA"] + model.captured["UA"], rel=1e-12)
             assert row["ua_personnel_end"] == pytest.approx(have - model.losses["UA"] - model.captured["UA"]
@@ -313,7 +312,7 @@ def test_records_have_one_row_per_day_and_the_documented_columns(contest):
     for name in ("ua_losses", "ru_losses", "nk_losses", "ua_captured", "ru_east_gain_km2", "ua_losses_total",
                  "ua_losses_kursk", "ua_losses_east", "ru_losses_total"):
         series = column(model, name)
-        assert all(x <= y for x, y in zip(series, series[1:])), name     # cumulative
+        assert all(x <= y for x, y in pairwise(series)), name     # cumulative
 
 
 def test_a_unit_that_loses_everyone_is_dissolved_whatever_remnant_personnel(load_toy):

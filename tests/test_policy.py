@@ -6,11 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
-from sim import KurskModel
-
 from helpers import column, unit_named
 from toy_scenario import START, toy_doc, unit
+
+from sim import KurskModel
 
 KURSK_GROUPING = ("80 Air Assault Bde", "22 Mech Bde", "88 Mech Bde", "82 Air Assault Bde", "95 Air Assault Bde",
                   "61 Mech Bde", "47 Mech Bde", "17 Tank Bde")
@@ -63,7 +62,7 @@ def test_replacements_go_east_once_the_salient_is_lost(default_scenario):
     assert model.policy.reinforce_east(model)
     before = sum(model.east.personnel["UA"]) + model.losses_east["UA"]
     model.step()
-    flow = model.p["ua_replacements_per_day"] + model.p["east_ua_replacements_per_day"]
+    flow = model.p.ua_replacements_per_day + model.p.east_ua_replacements_per_day
     # the eastern forces grew by both flows at least (arrivals from Kursk add to it, never subtract)
     assert sum(model.east.personnel["UA"]) + model.losses_east["UA"] >= before + flow - 1e-6
 
@@ -106,12 +105,12 @@ def test_a_garrison_defends_its_own_node_only(load_toy):
     from sim.combat import defence, defence_map
     town, mid = th.index["Town"], th.index["Mid"]
     at_town = {d.name: w for d, w in defence(model, town, "RU")}
-    assert "G" not in at_town and at_town["B"] == pytest.approx(model.p["sector_support"] ** 2)
+    assert "G" not in at_town and at_town["B"] == pytest.approx(model.p.sector_support ** 2)
     assert {d.name: w for d, w in defence(model, mid, "RU")}["G"] == 1.0
     strength = defence_map(model, "RU")
     g, b = unit_named(model, "G"), unit_named(model, "B")
-    assert strength[town] == pytest.approx(b.power * model.p["sector_support"] ** 2)
-    assert strength[mid] == pytest.approx(g.power + b.power * model.p["sector_support"])
+    assert strength[town] == pytest.approx(b.power * model.p.sector_support ** 2)
+    assert strength[mid] == pytest.approx(g.power + b.power * model.p.sector_support)
 
 
 def test_the_salient_is_lost_the_first_day_no_brigade_stands_on_kursk_ground(load_toy):
@@ -151,7 +150,7 @@ def test_a_russian_formation_that_ran_dry_goes_forward_again_only_when_its_stock
         seen.append((ru.stock, ru.orders[0], ru.target))
         assert ru.target is None                                     # no attack while replenishing
         assert len(seen) < 20
-    assert ru.stock >= model.p["stock_days"]
+    assert ru.stock >= model.p.stock_days
     assert any(orders == "rest and replenish" for _, orders, _ in seen)
 
 
@@ -226,7 +225,7 @@ def test_withdraw_sectors_must_name_eastern_sectors(default_scenario):
 
     with pytest.raises(ScenarioError, match="withdraw_sectors.*'Sumy' is not an eastern sector"):
         default_scenario.with_params(withdraw_sectors=["Sumy"])
-    assert default_scenario.with_params(withdraw_sectors="Orikhiv, Huliaipole").params["withdraw_sectors"] == (
+    assert default_scenario.with_params(withdraw_sectors="Orikhiv, Huliaipole").params.withdraw_sectors == (
         "Orikhiv", "Huliaipole")
 
 
@@ -254,10 +253,10 @@ def test_no_incursion_starts_the_kursk_grouping_in_the_east_on_the_first_day(def
 def test_no_incursion_sends_the_north_koreans_east_only_when_asked(default_scenario):
     home = KurskModel(default_scenario, "no_incursion", 4)
     east = KurskModel(default_scenario.with_params(nk_east_without_incursion=1), "no_incursion", 4)
-    arrival = default_scenario.params["nk_arrival"]
+    arrival = default_scenario.params.nk_arrival
     home.run(until=arrival + dt.timedelta(days=1))
     east.run(until=arrival + dt.timedelta(days=1))
-    nk = default_scenario.params["nk_troops"]
+    nk = default_scenario.params.nk_troops
     before = column(east, "ru_personnel_east")[(arrival - default_scenario.start).days - 1]
     after = column(east, "ru_personnel_east")[-1]
     assert after - before > 0.8 * nk                       # (less that day's fighting)

@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from test_batch import MINIMAL, cli, write_experiment
 
 from sim import KurskModel
 from sim.batch import run_batch, run_seed
@@ -17,8 +18,6 @@ from sim.cli import main
 from sim.experiment import load_experiment
 from sim.posterior import REPEATS, load_posterior, spread_split
 from sim.scenario import ScenarioError
-
-from test_batch import MINIMAL, cli, write_experiment
 
 ROWS = {"ru_quality": [0.65, 0.8, 0.95], "attack_ratio_min": [1.0, 1.2, 1.4], "weight": [0.2, 0.3, 0.5]}
 
@@ -40,7 +39,7 @@ def test_every_policy_of_a_replication_runs_with_the_same_draw_and_it_is_applied
     manifest = run_batch(exp, tmp_path / "out", workers=1, progress=False, posterior=posterior)
     assert manifest["posterior"]["sha256"] == posterior.sha256
     s = pq.read_table(tmp_path / "out" / "summary.parquet").to_pydict()
-    by = {(p, r): (d, row) for p, r, d, row in zip(s["policy"], s["replication"], s["posterior_draw"], s["posterior_row"])}
+    by = {(p, r): (d, row) for p, r, d, row in zip(s["policy"], s["replication"], s["posterior_draw"], s["posterior_row"], strict=True)}
     labels = [p.label for p in exp.policies]
     for r in range(4):
         assert len({by[(label, r)] for label in labels}) == 1          # paired: one draw per replication
@@ -73,7 +72,7 @@ def test_a_parameter_the_study_sets_keeps_the_studys_value(tmp_path):
     row = s["posterior_row"][0]
     model = KurskModel(exp.scenario("hold").with_params(attack_ratio_min=ROWS["attack_ratio_min"][row]),
                        "hold", run_seed(exp, 0)).run()
-    assert exp.scenario("hold").params["ru_quality"] == 0.9
+    assert exp.scenario("hold").params.ru_quality == 0.9
     assert s["ua_losses_total"][0] == model.summary()["final"]["ua_losses_total"]
 
 

@@ -4,9 +4,12 @@ the lognormal noise, the North Korean learning curve."""
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 import numpy as np
 import pytest
+from helpers import unit_named
+from toy_scenario import SUPPLY_EDGES, SUPPLY_NODES, toy_doc, toy_parameters, unit
 
 from sim.agents import NorthKoreanUnit
 from sim.combat import attrition, exchange
@@ -15,10 +18,6 @@ from sim.model import KurskModel
 from sim.randomness import RandomStreams, lognormal_factors
 from sim.supply import supply_tree
 from sim.theatre import Theatre
-
-from helpers import unit_named
-from toy_scenario import SUPPLY_EDGES, SUPPLY_NODES, toy_doc, unit
-
 
 # --- supply: the widest path over friendly ground, edges under fire excluded ------------------------
 
@@ -134,8 +133,8 @@ def test_fire_control_never_covers_rail(supply_theatre):
 
 def test_drone_range_ramps_linearly_between_the_dates():
     import datetime as dt
-    p = {"drone_ramp_start": dt.date(2024, 11, 1), "drone_ramp_end": dt.date(2024, 11, 11),
-         "drone_range_2024_km": 5.0, "drone_range_km": 15.0}
+    p = toy_parameters(drone_ramp_start=dt.date(2024, 11, 1), drone_ramp_end=dt.date(2024, 11, 11),
+                       drone_range_2024_km=5.0, drone_range_km=15.0)
     assert drone_range_km(p, dt.date(2024, 10, 1)) == 5.0
     assert drone_range_km(p, dt.date(2024, 11, 6)) == pytest.approx(10.0)
     assert drone_range_km(p, dt.date(2025, 1, 1)) == 15.0
@@ -182,9 +181,9 @@ def test_linear_law_conserves_ka_a_minus_kb_b():
     assert abs((K_A * a**2 - K_B * b**2) / (K_A * A0**2 - K_B * B0**2) - 1) > 0.05
 
 
-def combat_params(p: float, q: float) -> dict:
-    return {"attrition_coefficient": 0.01, "attrition_enemy_exponent": p, "attrition_own_exponent": q,
-            "force_unit": U, "attacker_exposure": 1.0}
+def combat_params(p: float, q: float):
+    return toy_parameters(attrition_coefficient=0.01, attrition_enemy_exponent=p, attrition_own_exponent=q,
+                          force_unit=U, attacker_exposure=1.0)
 
 
 def test_exchange_square_law_with_qualities():
@@ -207,8 +206,8 @@ def test_exchange_linear_law_equal_losses():
 
 
 def test_exchange_applies_exposure_and_protection():
-    params = {**combat_params(1.0, 0.0), "attacker_exposure": 1.5}
-    plain = exchange(3000.0, 2000.0, {**params, "attacker_exposure": 1.0})
+    params = combat_params(1.0, 0.0).replace(attacker_exposure=1.5)
+    plain = exchange(3000.0, 2000.0, params.replace(attacker_exposure=1.0))
     att, dfn = exchange(3000.0, 2000.0, params, protection=2.0)
     assert att == pytest.approx(1.5 * plain[0])
     assert dfn == pytest.approx(plain[1] / 2.0)
@@ -278,8 +277,8 @@ def test_north_korean_exposure_falls_and_quality_rises_with_days_in_combat(nk_mo
         exposure.append(nk.exposure)
         quality.append(nk.quality)
     assert exposure[0] == pytest.approx(3.0) and quality[0] == pytest.approx(0.7)
-    assert all(x > y for x, y in zip(exposure, exposure[1:]))
-    assert all(x < y for x, y in zip(quality, quality[1:]))
+    assert all(x > y for x, y in pairwise(exposure))
+    assert all(x < y for x, y in pairwise(quality))
     # limits: the learned values (1 - e^-100 is 1 to machine precision)
     assert exposure[-1] == pytest.approx(1.2, abs=1e-9)
     assert quality[-1] == pytest.approx(0.9, abs=1e-9)

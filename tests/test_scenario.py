@@ -7,15 +7,15 @@ import datetime as dt
 import tomllib
 
 import pytest
-
-from sim.scenario import REQUIRED_PARAMS, ScenarioError, load_scenario
-
 from toy_scenario import DEFAULT_CONFIG, END, START, toy_doc, unit
+
+from sim.parameters import Parameters
+from sim.scenario import ScenarioError, load_scenario
 
 
 def test_default_scenario_loads_and_is_complete(default_scenario):
     sc = default_scenario
-    assert REQUIRED_PARAMS <= sc.params.keys()
+    assert isinstance(sc.params, Parameters) and set(sc.param_info) == set(Parameters.names())
     assert sc.end > sc.start
     assert {u.side for u in sc.units} == {"UA", "RU", "NK"}
     assert any(d.side == "UA" for d in sc.depots) and any(d.side == "RU" for d in sc.depots)
@@ -50,13 +50,13 @@ def test_every_variant_applies_its_values(default_scenario):
         sc = load_scenario(DEFAULT_CONFIG, variant=name)
         assert sc.variant == name
         for key, value in values.items():
-            assert sc.params[key] == value
+            assert getattr(sc.params, key) == value
 
 
 def test_overrides_are_parsed_to_the_parameter_type():
     sc = load_scenario(DEFAULT_CONFIG, {"withdraw_date": "2025-01-02", "drone_range_km": "15"})
-    assert sc.params["withdraw_date"] == dt.date(2025, 1, 2)
-    assert sc.params["drone_range_km"] == 15.0
+    assert sc.params.withdraw_date == dt.date(2025, 1, 2)
+    assert sc.params.drone_range_km == 15.0
 
 
 def test_toy_scenario_loads(load_toy):
@@ -130,6 +130,16 @@ CASES = {
                                    "parameters.nk_arrival"),
     "boolean as a number": (lambda d: d["parameters"]["stock_days"].update(value=True),
                             "parameters.stock_days.value"),
+    "misspelt parameter": (lambda d: d["parameters"].update(stock_dayz=d["parameters"]["stock_days"]),
+                           "parameters.stock_dayz"),
+    "missing parameter": (lambda d: d["parameters"].pop("stock_days"), "parameters"),
+    "number given as a string": (lambda d: d["parameters"]["stock_days"].update(value="7"),
+                                 "parameters.stock_days.value"),
+    "unused variant with a negative troop count": (lambda d: d.update(
+        variants={"fine": {"ua_troops_kursk": 20000}, "broken": {"ua_troops_kursk": -5}}),
+        "variants.broken.ua_troops_kursk"),
+    "unused variant with a misspelt name": (lambda d: d.update(variants={"typo": {"ua_troops_kurks": 20000}}),
+                                            "variants.typo.ua_troops_kurks"),
     "isolated depot": (lambda d: (d["theatre"]["nodes"].append(
         {"name": "Island", "lat": 50.5, "lon": 34.5, "area_km2": 0.0, "terrain": "open", "fortification": 0.0,
          "control": "UA", "region": "ua_rear", "source": "test"}),

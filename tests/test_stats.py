@@ -17,8 +17,7 @@ import pytest
 from scipy import stats as sps
 
 from sim import stats
-from sim.stats import (bootstrap_ci, compare, describe, independent_halfwidth, paired_t_ci,
-                       wilson_interval)
+from sim.stats import bootstrap_ci, compare, describe, independent_halfwidth, paired_t_ci, wilson_interval
 
 LEVELS = (0.80, 0.95, 0.99)
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-
 from helpers import free_port
+
 from sim import KurskModel
 from sim.batch import FAILED, SHARDS, run_batch, run_seed
 from sim.sensitivity import prcc, zero_crossing

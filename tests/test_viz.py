@@ -19,8 +19,8 @@ from PIL import Image
 solara = pytest.importorskip("solara", reason="the viz extra is not installed: pip install -e '.[viz]'")
 import ipyvuetify as v
 import ipywidgets
-
 from helpers import free_port, viz_server
+
 from sim import KurskModel
 from sim.agents import RAIL
 from sim.control import ru_sumy_km2, transfer
@@ -113,7 +113,7 @@ def test_reset_rebuilds_the_model_with_the_chosen_parameters(scenario):
         model = holder["model"].value
         assert model.day == 0
         assert model.policy.name == "withdraw"
-        assert model.p["withdraw_date"] == dt.date(2024, 11, 1)
+        assert model.p.withdraw_date == dt.date(2024, 11, 1)
         assert "policy: withdraw (withdraw_date 2024-11-01" in plain(status_text(rc))
     finally:
         rc.close()
@@ -202,8 +202,8 @@ def test_every_parameter_has_a_label_with_its_unit_and_a_default_from_the_file(s
             "drone_range_km", "seed"} <= shown.keys()
     for key, p in shown.items():
         assert p["label"].endswith(")") and "(" in p["label"], key
-        if key in scenario.params:
-            value = scenario.params[key]
+        if key in scenario.params.names():
+            value = getattr(scenario.params, key)
             assert p["value"] == (value.isoformat() if isinstance(value, dt.date) else value)
             assert scenario.param_info[key]["unit"] in p["label"] or isinstance(value, dt.date)
         if p["type"].startswith("Slider"):
@@ -360,7 +360,7 @@ def test_units_on_their_way_east_run_from_sumy_or_from_kursk(trains):
         assert on_rail
         for u, x, y in on_rail:
             origin, days = ((th.sumy, th.link_between[(th.sumy, u.sector)].rail_days) if u.side == "UA"
-                            else (th.depots["RU"][0][0], model.p["ru_transit_days"]))
+                            else (th.depots["RU"][0][0], model.p.ru_transit_days))
             start = enter_frame(view.lonlat[origin], view.shown[u.sector], EAST_FRAME)
             t = (u.until - model.date).days / days
             assert (x, y) == pytest.approx(tuple(view.shown[u.sector] + t * (start - view.shown[u.sector])))

@@ -4,7 +4,7 @@
 need and `write_scenario(doc, path)` turns it into a file that `sim.scenario.load_scenario` accepts.
 
 Every behaviour-relevant parameter of the toy theatres is set here explicitly. Only parameters that
-the model requires and this file does not know yet (added later to REQUIRED_PARAMS) are copied from
+the model requires and this file does not know yet (added later to sim.parameters) are copied from
 the default scenario, so a new parameter does not break the suite.
 """
 
@@ -17,7 +17,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from sim.scenario import REQUIRED_PARAMS
+from sim.parameters import Parameters
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG = ROOT / "configs" / "kursk_2024.toml"
@@ -102,12 +102,17 @@ def default_params_from_config() -> dict[str, Any]:
 
 def toy_params(**overrides: Any) -> dict[str, Any]:
     params = dict(TOY_PARAMS)
-    missing = REQUIRED_PARAMS - params.keys()
+    missing = set(Parameters.names()) - params.keys()
     if missing:
         defaults = default_params_from_config()
         params.update({k: defaults[k] for k in missing})
     params.update(overrides)
     return params
+
+
+def toy_parameters(**overrides: Any) -> Parameters:
+    """The toy's parameters as the typed record the rules read (for testing a rule function alone)."""
+    return Parameters(**toy_params(**overrides))
 
 
 def unit(name: str, side: str, node: str, personnel: float | None = None, **extra: Any) -> dict:

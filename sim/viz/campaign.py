@@ -57,7 +57,7 @@ class VizModel(KurskModel):
 def decision_dates(scenario: Scenario) -> list[str]:
     """Dates a withdrawal can be decided on: the 1st and 15th of each month in the horizon, and the
     file's own date (a selector, not free text, so that no date outside the horizon can be typed)."""
-    dates = {scenario.params["withdraw_date"]}
+    dates = {scenario.params.withdraw_date}
     day = scenario.start.replace(day=1)
     while day <= scenario.end:
         for d in (day, day.replace(day=15)):
@@ -81,7 +81,7 @@ def page_parameters(scenario: Scenario) -> dict:
         # a float step makes a float slider even where the file's value happens to be whole (12 km)
         kind = "SliderFloat" if any(isinstance(x, float) for x in (low, high, step)) else "SliderInt"
         cast = int if kind == "SliderInt" else float
-        return {"type": kind, "label": label(key), "value": cast(p[key]),
+        return {"type": kind, "label": label(key), "value": cast(getattr(p, key)),
                 "min": cast(low), "max": cast(high), "step": cast(step)}
 
     return {
@@ -89,7 +89,7 @@ def page_parameters(scenario: Scenario) -> dict:
         "policy": {"type": "Select", "label": "Ukrainian policy (hold the salient, or withdraw east)",
                    "value": "hold", "values": list(POLICIES)},
         "withdraw_date": {"type": "Select", "label": "Withdrawal decision (date; withdraw only)",
-                          "value": p["withdraw_date"].isoformat(), "values": decision_dates(scenario)},
+                          "value": p.withdraw_date.isoformat(), "values": decision_dates(scenario)},
         "withdraw_fraction": slider("withdraw_fraction", 0.0, 1.0, 0.05),
         "ua_troops_kursk": slider("ua_troops_kursk", 5000, 30000, 500),
         "nk_troops": slider("nk_troops", 0, 20000, 500),

@@ -117,7 +117,7 @@ def campaign_status(model) -> list[tuple[str, str]]:
     are the record's own (model.columns), so that the page and `python -m sim run` agree."""
     policy, p = model.policy, model.p
     params = ", ".join(f"{k} {v}" for k, v in policy.describe().items())
-    today = dict(zip(model.columns, model.records[-1]))
+    today = dict(zip(model.columns, model.records[-1], strict=True))
     lost_on = model.salient_lost_on
     return [
         ("date", f"{model.date:%d %b %Y} (day {model.day} of {model.campaign.n_days})"),
@@ -127,9 +127,9 @@ def campaign_status(model) -> list[tuple[str, str]]:
         ("Russian-held in Sumy oblast", f"{ru_sumy_km2(model):,.1f} km²"),
         ("main supply road Yunakivka–Sudzha", "cut" if main_supply_route_cut(model) else "open"),
         ("drone range", f"{model.range_km:g} km"),
-        ("settings", (f"seed {model.seed_sequence.entropy}, Ukrainian troops in Kursk {p['ua_troops_kursk']:,}, "
-                      f"North Korean contingent {p['nk_troops']:,}, drone range {p['drone_range_2024_km']:g} km "
-                      f"in 2024, {p['drone_range_km']:g} km from {p['drone_ramp_end']:%b %Y}")),
+        ("settings", (f"seed {model.seed_sequence.entropy}, Ukrainian troops in Kursk {p.ua_troops_kursk:,}, "
+                      f"North Korean contingent {p.nk_troops:,}, drone range {p.drone_range_2024_km:g} km "
+                      f"in 2024, {p.drone_range_km:g} km from {p.drone_ramp_end:%b %Y}")),
         ("Ukrainian soldiers lost", (f"in Kursk {today['ua_losses_kursk']:,.0f} (of them captured "
                                      f"{today['ua_captured']:,.0f}), in the east {today['ua_losses_east']:,.0f}, "
                                      f"total {today['ua_losses_total']:,.0f}")),

@@ -294,7 +294,7 @@ class MapView:
         self.supplied.set_segments(segs[self.supply_links_in_use(model)])
         self.cut.set_segments(segs[sorted(model.fire_over("UA", both_ends=True))])
         self.nodes.set_facecolors(self.node_colours(model)[self.salient_nodes])
-        attacked = [node for node, hit in zip(model.east.sectors, model.east.attacking) if hit]
+        attacked = [node for node, hit in zip(model.east.sectors, model.east.attacking, strict=True) if hit]
         self.attacked.set_offsets(self.shown[attacked].reshape(-1, 2))
         self.place_units(model)
         self.rows.update(model)
@@ -354,7 +354,7 @@ class MapView:
         if unit.side == "UA":
             origin, days = th.sumy, th.link_between[(th.sumy, unit.sector)].rail_days
         else:
-            origin, days = th.depots["RU"][0][0], model.p["ru_transit_days"]
+            origin, days = th.depots["RU"][0][0], model.p.ru_transit_days
         end = self.shown[unit.sector]
         start = enter_frame(self.lonlat[origin], end, EAST_FRAME)
         return start, end, min(1.0, max(0.0, (unit.until - model.date).days / days)) if days else 0.0
@@ -433,7 +433,7 @@ class SectorRows:
                    "Russian gain since the start, killed and wounded there", va="top", fontsize=7.5)
         for k, name in enumerate(names):
             board.text(0, self.name_y(k), name, fontsize=8, weight="bold", va="baseline")
-            for side, y in zip(self.SIDES, self.bar_y(k)):
+            for side, y in zip(self.SIDES, self.bar_y(k), strict=True):
                 board.text(0, y, side, fontsize=7, va="center", color=FORCE[side])
         fig = board.figure
         fig.text(*totals_at, "All sectors together", fontsize=8, weight="bold", va="top")
@@ -451,7 +451,7 @@ class SectorRows:
         self.half_digit = self.text.mask("0")[1] / 2            # to centre a number on its bar
         self.at = [{"gain": to_px((1.0, self.name_y(k))), "flag": to_px((0.50, self.name_y(k))),
                     **{side: (to_px((self.BAR_X + self.BAR_LEN + 0.02, y)), to_px((1.0, y)))
-                       for side, y in zip(self.SIDES, self.bar_y(k))}}
+                       for side, y in zip(self.SIDES, self.bar_y(k), strict=True)}}
                    for k in range(len(names))]
         x, top = fig.transFigure.transform(totals_at)
         line = 1.45 * self.text.mask("0")[0].shape[0]
@@ -475,9 +475,9 @@ class SectorRows:
         self.today = self.forces(model)
         rects, colours, flags = [], [], []
         for k, sector in enumerate(self.today):
-            for side, y in zip(self.SIDES, self.bar_y(k)):
+            for side, y in zip(self.SIDES, self.bar_y(k), strict=True):
                 shown = 0.0                     # personnel drawn so far; a bar stops at BAR_FULL
-                for personnel, colour in zip(sector[side], (FORCE[side], FROM_KURSK[side])):
+                for personnel, colour in zip(sector[side], (FORCE[side], FROM_KURSK[side]), strict=True):
                     part = min(personnel, BAR_FULL - shown)
                     if part > 0:
                         x0 = self.BAR_X + self.BAR_LEN * shown / BAR_FULL
@@ -514,7 +514,7 @@ class SectorRows:
                  f"Russian gain {east.gain_km2:,.0f} km² since the start",
                  f"killed and wounded: Ukrainian {sum(east.losses['UA']) / 1000:.1f}k, "
                  f"Russian {sum(east.losses['RU']) / 1000:.1f}k"]
-        for (x, y), line in zip(self.totals_at, lines):
+        for (x, y), line in zip(self.totals_at, lines, strict=True):
             write(self.text, x, y, line)
         self.texts_today = texts
 

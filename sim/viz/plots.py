@@ -97,7 +97,7 @@ class PlotsView:
         self.canvas = FigureCanvasAgg(self.fig)
         axes = self.fig.subplots(3, 2, sharex=True)
         self.fig.subplots_adjust(left=0.08, right=0.985, top=0.875, bottom=0.05, hspace=0.3, wspace=0.2)
-        self.axes = dict(zip(PANELS, axes.flat))
+        self.axes = dict(zip(PANELS, axes.flat, strict=True))
         self.start = np.datetime64(scenario.start, "D")
         self.lines: dict[str, list] = {}
         for name, (title, series) in PANELS.items():
@@ -131,7 +131,7 @@ class PlotsView:
             points = [(d, v) for d, m, v in course if m == metric
                       and self.scenario.start - dt.timedelta(days=10) <= d <= self.scenario.end]
             if points:
-                d, v = zip(*points)
+                d, v = zip(*points, strict=True)
                 ax[panel].plot(d, v, mec=colour, **REPORTED)
                 top[panel] = max(top[panel], max(v))
         return top

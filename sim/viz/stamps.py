@@ -66,12 +66,12 @@ class Stamp:
         for g in glyphs:
             pens.append(pen)
             pen += g.advance
-        xmin = min((p + g.xmin for p, g in zip(pens, glyphs)), default=0.0)
-        lefts = [max(0, int(p + g.left - xmin)) for p, g in zip(pens, glyphs)]
+        xmin = min((p + g.xmin for p, g in zip(pens, glyphs, strict=True)), default=0.0)
+        lefts = [max(0, int(p + g.left - xmin)) for p, g in zip(pens, glyphs, strict=True)]
         above = max((g.baseline for g in glyphs), default=0)
         below = max((g.mask.shape[0] - g.baseline for g in glyphs), default=0)
-        mask = np.zeros((above + below, max((x + g.mask.shape[1] for x, g in zip(lefts, glyphs)), default=0)), np.uint8)
-        for left, g in zip(lefts, glyphs):
+        mask = np.zeros((above + below, max((x + g.mask.shape[1] for x, g in zip(lefts, glyphs, strict=True)), default=0)), np.uint8)
+        for left, g in zip(lefts, glyphs, strict=True):
             h, w = g.mask.shape
             top = above - g.baseline
             np.maximum(mask[top:top + h, left:left + w], g.mask, out=mask[top:top + h, left:left + w])
