@@ -30,6 +30,7 @@ import numpy as np
 
 from .experiment import BASELINE, Experiment, load_experiment
 from .posterior import REPEATS
+from .resources import DEFAULT_POSTERIOR, EXPERIMENTS, RECORD_CSV
 from .scenario import ScenarioError
 
 VERDICTS = ("supported", "not supported", "depends", "not testable by this model")
@@ -43,9 +44,7 @@ ZAPORIZHZHIA = ("orikhiv", "huliaipole")       # the eastern sectors of Zaporizh
 WITHDRAWALS = ("withdraw_2024-10-01", "withdraw_2024-11-15", "withdraw_2025-01-15", "withdraw_2025-03-01")
 ZAP = "withdraw_2025-03-01_zaporizhzhia"
 TROOP_SWEEP = (10000, 20000)                   # with 12,500 (the file) and 30,000 (seed_30k): where claims flip
-RECORD = Path(__file__).resolve().parents[1] / "data" / "kursk-record.csv"
-DEFAULT_EXPERIMENT = Path(__file__).resolve().parents[1] / "experiments" / "claims.toml"
-DEFAULT_POSTERIOR = Path(__file__).resolve().parents[1] / "configs" / "kursk_2024.posterior.parquet"
+DEFAULT_EXPERIMENT = EXPERIMENTS / "claims.toml"
 
 
 def verdict(lo: float, hi: float, want_negative: bool) -> str:
@@ -115,7 +114,7 @@ class Results:
     def __init__(self, folder: Path):
         import pyarrow.parquet as pq
 
-        from .report import by_draw, by_policy, complete_pairs
+        from .summary import by_draw, by_policy, complete_pairs
 
         self.folder = folder
         self.manifest = json.loads((folder / "manifest.json").read_text())
@@ -341,7 +340,7 @@ def _east_fit(res: Results) -> float:
 
     from .calibration import month_covered
 
-    with open(RECORD, newline="") as fh:
+    with open(RECORD_CSV, newline="") as fh:
         rows = [r for r in csv.DictReader(fh) if r["metric"] == "ru_east_gain_month_km2"]
     dates, gains = res.daily("ru_east_gain_km2", BASELINE)
     mean = dict(zip(dates, gains.mean(axis=0), strict=True))

@@ -11,6 +11,7 @@ import os
 import sys
 from pathlib import Path
 
+from .resources import scenario_file, shipped_scenarios
 from .scenario import ScenarioError, load_scenario
 
 EXIT_BAD_INPUT = 2
@@ -40,7 +41,7 @@ def cmd_run(args) -> int:
         raise ScenarioError("--policy", args.policy, f"unknown policy; allowed: {', '.join(POLICIES)}")
     if args.seed < 0:
         raise ScenarioError("--seed", str(args.seed), "must be a whole number >= 0")
-    scenario = load_scenario(args.scenario, _overrides(args.set), args.variant)
+    scenario = load_scenario(scenario_file(args.scenario), _overrides(args.set), args.variant)
     out = Path(args.out) if args.out else Path("results") / f"{scenario.name}-{args.policy}-seed{args.seed}"
     if out.exists() and not out.is_dir():
         raise ScenarioError(out, "--out", "is a file; give a folder for the results")
@@ -57,21 +58,23 @@ def cmd_check(args) -> int:
     from .experiment import is_experiment_file, load_experiment
     from .sweep import is_sweep_file, load_sweep
 
-    if is_sweep_file(args.file):
-        sweep = load_sweep(args.file)
+    path = scenario_file(args.file)
+    if is_sweep_file(path):
+        sweep = load_sweep(path)
         print(f"{args.file}: ok: sweep {sweep.name!r}, {sweep.kind} design, {len(sweep.points)} design points over "
               f"{len(sweep.factors)} factors ({', '.join(f.name for f in sweep.factors)}), "
               f"{len(sweep.policies)} policies, {sweep.replications} replications per point")
         return 0
-    if is_experiment_file(args.file):
-        exp = load_experiment(args.file)
+    if is_experiment_file(path):
+        exp = load_experiment(path)
         print(f"{args.file}: ok: experiment {exp.name!r}, {len(exp.policies)} policies "
               f"({', '.join(p.label for p in exp.policies)}), {exp.replications} replications, "
               f"scenario {exp.scenario_path.name}")
         return 0
-    scenario = load_scenario(args.file)
+    scenario = load_scenario(path)        # every variant is checked with it
+    variants = f", {len(scenario.variants)} variants ({', '.join(scenario.variants)})" if scenario.variants else ""
     print(f"{args.file}: ok: scenario {scenario.name!r}, {len(scenario.nodes)} nodes, {len(scenario.edges)} edges, "
-          f"{len(scenario.units)} units, {scenario.start} to {scenario.end}")
+          f"{len(scenario.units)} units, {scenario.start} to {scenario.end}{variants}")
     return 0
 
 
@@ -236,7 +239,8 @@ def cmd_calibrate(args) -> int:
 
 def cmd_claims(args) -> int:
     _start(args, local=True)
-    from .claims import DEFAULT_POSTERIOR, run_claims
+    from .claims import run_claims
+    from .resources import DEFAULT_POSTERIOR
 
     posterior = None if args.no_posterior else (args.posterior or DEFAULT_POSTERIOR)
     out = Path(args.out) if args.out else Path("results") / "claims"
@@ -250,7 +254,7 @@ def cmd_claims(args) -> int:
 def cmd_viz(args) -> int:
     from .viz.server import serve
 
-    return serve(args.scenario, args.host, args.port, args.open)
+    return serve(str(scenario_file(args.scenario)), args.host, args.port, args.open)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -258,7 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="simulate one campaign")
-    run.add_argument("scenario", help="scenario file, e.g. configs/kursk_2024.toml")
+    run.add_argument("scenario", nargs="?", help="scenario file, or the name of a shipped one "
+                     f"({', '.join(shipped_scenarios())}; default kursk_2024)")
     run.add_argument("--policy", default="hold", help="hold, withdraw or no_incursion (the counterfactual; default hold)")
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                      help="override a scenario parameter, e.g. --set withdraw_date=2025-01-15")
@@ -269,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     check = sub.add_parser("check", help="validate a scenario, experiment or sweep file without running it")
-    check.add_argument("file")
+    check.add_argument("file", help="a scenario (file or shipped name), experiment or sweep file")
     check.set_defaults(func=cmd_check)
 
     batch = sub.add_parser("batch", help="Monte Carlo batch of an experiment: every policy, common random numbers")
@@ -330,12 +335,10 @@ def build_parser() -> argparse.ArgumentParser:
     claims.add_argument("--no-posterior", action="store_true", help="run at the scenario's defaults instead")
     claims.set_defaults(func=cmd_claims)
 
-    from .viz import DEFAULT_SCENARIO
     from .viz.server import DEFAULT_HOST, DEFAULT_PORT
 
     viz = sub.add_parser("viz", help="the browser visualiser: step a campaign day by day on a map")
-    viz.add_argument("scenario", nargs="?", default=str(DEFAULT_SCENARIO),
-                     help="scenario file (default configs/kursk_2024.toml)")
+    viz.add_argument("scenario", nargs="?", help="scenario file or shipped name (default kursk_2024)")
     viz.add_argument("--host", default=DEFAULT_HOST,
                      help=f"address to listen on (default {DEFAULT_HOST}: this machine only)")
     viz.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free port)")

@@ -58,8 +58,11 @@ def _distributed():
 
 
 @contextmanager
-def dask_executor(address: str, timeout_s: float = 30.0):
+def dask_executor(address: str, timeout_s: float | None = None):
     """A concurrent.futures executor whose runs go to the workers of a running Dask scheduler.
+
+    `timeout_s`: how long to try to reach it; by default Dask's own `distributed.comm.timeouts.connect`
+    (30 s unless set, e.g. by DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT=5s).
 
     Dask re-runs the tasks of a worker that dies on the others; runs are idempotent (each writes
     its own shard), so a task run twice does no harm.
@@ -67,6 +70,10 @@ def dask_executor(address: str, timeout_s: float = 30.0):
     distributed = _distributed()
     if not address.startswith(("tcp://", "tls://", "inproc://", "ws://", "wss://")):
         raise ScenarioError("--scheduler", address, "must be a scheduler address such as tcp://127.0.0.1:8786")
+    if timeout_s is None:
+        import dask
+
+        timeout_s = dask.utils.parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"))
     try:
         client = distributed.Client(address, timeout=timeout_s)
     except (OSError, TimeoutError) as exc:
@@ -91,46 +98,3 @@ def jobqueue_executor(cluster: dict):
 # Dask's workers sample their own stack every 10 ms for the dashboard; for a pure-Python model that
 # sampler competes for the GIL (bench/sweep.md). Off for the workers started here.
 QUIET_WORKERS = {"DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False"}
-
-
-@contextmanager
-def dask_on_this_machine(workers: int, logs, nanny: bool = True):
-    """A real `dask scheduler` and `workers` single-threaded `dask worker` processes on 127.0.0.1,
-    the model preloaded in each (tests and benchmarks; docs/cluster.md has the same for a cluster).
-    Yields (scheduler address, worker processes); stops them all on exit. `nanny=False` lets a
-    killed worker stay dead."""
-    import os
-    import socket
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    distributed = _distributed()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    address = f"tcp://127.0.0.1:{port}"
-    dask = str(Path(sys.executable).parent / "dask")
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), **QUIET_WORKERS}
-    logs = Path(logs)
-    logs.mkdir(parents=True, exist_ok=True)
-    common = ["--no-dashboard", "--preload", "sim.batch"]
-    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), *common],
-                              stdout=subprocess.DEVNULL, stderr=open(logs / "scheduler.log", "w"), env=env)]
-    for i in range(workers):
-        procs.append(subprocess.Popen([dask, "worker", address, "--nthreads", "1", "--host", "127.0.0.1",
-                                       "--name", f"w{i}", *common, *([] if nanny else ["--no-nanny"])],
-                                      stdout=subprocess.DEVNULL, stderr=open(logs / f"worker{i}.log", "w"), env=env))
-    try:
-        with distributed.Client(address, timeout=60) as client:
-            client.wait_for_workers(workers, timeout=120)
-        yield address, procs[1:]
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()

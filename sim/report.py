@@ -9,8 +9,6 @@ and the report shows how much narrower that makes the intervals than independent
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -18,22 +16,14 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-import pyarrow as pa  # noqa: E402
 import pyarrow.compute as pc  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
 from .experiment import BASELINE  # noqa: E402
 from .scenario import ScenarioError  # noqa: E402
 from .stats import compare, describe, paired_t_ci  # noqa: E402
-
-
-@dataclass(frozen=True)
-class Metric:
-    column: str
-    title: str
-    higher_is_better: bool      # for Ukraine
-    unit: str
-
+from .summary import BOOTSTRAP_SEED, Metric, Report, by_draw, by_policy, fmt, load, share  # noqa: E402
+from .sweep_report import write_sweep_report  # noqa: E402
 
 METRICS = (
     Metric("ua_losses_total", "Ukrainian soldiers lost, both theatres (killed, wounded, captured)", False, "personnel"),
@@ -46,73 +36,6 @@ METRICS = (
     Metric("ua_kursk_area_mean_km2", "Kursk ground held, mean over the campaign", True, "km²"),
     Metric("ru_losses_total", "Russian and North Korean soldiers lost", True, "personnel"),
 )
-BOOTSTRAP_SEED = 0          # the report's own resampling; fixed so the report is reproducible
-
-
-@dataclass(frozen=True)
-class Report:
-    path: Path
-    table: str                  # the comparison table, as printed in the terminal
-
-
-def _fmt(x: float) -> str:
-    if not np.isfinite(x):
-        return "∞" if x > 0 else "—"
-    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.1f}"
-
-
-def _share(x: float) -> str:
-    return f"{x:.0%}" if np.isfinite(x) else "—"
-
-
-def load(folder: Path):
-    for name in ("summary.parquet", "timeseries.parquet", "manifest.json"):
-        if not (folder / name).is_file():
-            raise ScenarioError(folder, name, "missing; this is not a finished batch folder "
-                                "(run `python -m sim batch ...`, or `--resume` an interrupted one)")
-    try:
-        summary = pq.read_table(folder / "summary.parquet").to_pydict()
-        manifest = json.loads((folder / "manifest.json").read_text())
-        pq.ParquetFile(folder / "timeseries.parquet")
-    except (OSError, ValueError, pa.ArrowException) as exc:     # ValueError includes bad JSON
-        raise ScenarioError(folder, "<results>", f"unreadable ({exc}); rebuild them with "
-                            "`python -m sim batch ... --resume`") from None
-    return complete_pairs(summary, manifest["policies"]), manifest
-
-
-def complete_pairs(summary: dict, labels: list[str]) -> dict:
-    """The rows of replications that finished under every policy (at their design point): a run
-    that failed takes its replication out of every paired comparison."""
-    n = len(summary["policy"])
-    errors = summary.get("error", [None] * n)
-    points = summary.get("point", [None] * n)
-    ok: dict[tuple, set] = {}
-    for i in range(n):
-        if errors[i] is None:
-            ok.setdefault((points[i], summary["replication"][i]), set()).add(summary["policy"][i])
-    keep = [i for i in range(n) if len(ok.get((points[i], summary["replication"][i]), ())) == len(labels)]
-    if len(keep) == n:
-        return summary
-    return {column: [values[i] for i in keep] for column, values in summary.items()}
-
-
-def by_policy(summary: dict, column: str, labels: list[str]) -> dict[str, np.ndarray]:
-    """column values per policy, ordered by replication (so that index i pairs across policies)."""
-    policy, rep, values = summary["policy"], np.array(summary["replication"]), np.array(summary[column], float)
-    out = {}
-    for label in labels:
-        mask = np.array([p == label for p in policy])
-        order = np.argsort(rep[mask], kind="stable")
-        out[label] = values[mask][order]
-    return out
-
-
-def by_draw(values: dict[str, np.ndarray], draws: np.ndarray) -> dict[str, np.ndarray]:
-    """Per policy, the mean over the replications that share a posterior draw: under parameter
-    uncertainty those replications are not independent, the draws are (sim.posterior)."""
-    ids = np.unique(draws)
-    return {label: np.array([x[draws == j].mean() for j in ids]) for label, x in values.items()}
-
 
 def write_report(folder: Path, decision_map: tuple[str, str] | None = None) -> Report:
     """Compute the statistics and write report.md with its plots into `folder` (a batch's or a
@@ -120,7 +43,6 @@ def write_report(folder: Path, decision_map: tuple[str, str] | None = None) -> R
     folder = Path(folder)
     summary, manifest = load(folder)
     if "design" in manifest:
-        from .sweep_report import write_sweep_report
         return write_sweep_report(folder, summary, manifest, decision_map)
     if decision_map is not None:
         raise ScenarioError("--map", ",".join(decision_map), f"{folder} holds a batch; a decision map needs a sweep")
@@ -152,8 +74,8 @@ def write_report(folder: Path, decision_map: tuple[str, str] | None = None) -> R
     for m in METRICS:
         for label, x in by_policy(summary, m.column, labels).items():
             d = describe(x)
-            lines.append(f"| {m.title} ({m.unit}) | {label} | {_fmt(d['mean'])} | {_fmt(d['median'])} | "
-                         f"{_fmt(d['q05'])} | {_fmt(d['q95'])} |")
+            lines.append(f"| {m.title} ({m.unit}) | {label} | {fmt(d['mean'])} | {fmt(d['median'])} | "
+                         f"{fmt(d['q05'])} | {fmt(d['q95'])} |")
 
     terminal = [f"{'metric':52s} {'policy':24s} {'mean diff':>10s} {'95% CI (t)':>20s} {'P(better)':>16s}"]
     lines += ["", f"## Paired differences against `{BASELINE}`", "",
@@ -171,10 +93,10 @@ def write_report(folder: Path, decision_map: tuple[str, str] | None = None) -> R
             c = compare(values[BASELINE], values[label], m.higher_is_better, seed=BOOTSTRAP_SEED)
             comparisons[(m.column, label)] = c
             better = f"{c['p_better']:.0%} ({c['p_better_lo']:.0%}–{c['p_better_hi']:.0%})"
-            lines.append(f"| {m.title} | {label} | {_fmt(c['mean_diff'])} | {_fmt(c['t_lo'])} to {_fmt(c['t_hi'])} | "
-                         f"{_fmt(c['boot_lo'])} to {_fmt(c['boot_hi'])} | {better} | {c['crn_narrowing']:.1f}× |")
-            terminal.append(f"{m.title[:52]:52s} {label[:24]:24s} {_fmt(c['mean_diff']):>10s} "
-                            f"{_fmt(c['t_lo']) + ' to ' + _fmt(c['t_hi']):>20s} {better:>16s}")
+            lines.append(f"| {m.title} | {label} | {fmt(c['mean_diff'])} | {fmt(c['t_lo'])} to {fmt(c['t_hi'])} | "
+                         f"{fmt(c['boot_lo'])} to {fmt(c['boot_hi'])} | {better} | {c['crn_narrowing']:.1f}× |")
+            terminal.append(f"{m.title[:52]:52s} {label[:24]:24s} {fmt(c['mean_diff']):>10s} "
+                            f"{fmt(c['t_lo']) + ' to ' + fmt(c['t_hi']):>20s} {better:>16s}")
 
     if posterior:
         from .posterior import spread_split
@@ -189,8 +111,8 @@ def write_report(folder: Path, decision_map: tuple[str, str] | None = None) -> R
             values = by_policy(summary, m.column, labels)
             for label in others:
                 s = spread_split(values[label] - values[BASELINE], draws)
-                lines.append(f"| {m.title} | {label} | {_fmt(s['sd_total'])} | {_fmt(s['sd_parameters'])} | "
-                             f"{_fmt(s['sd_chance'])} | {_share(s['share_parameters'])} |")
+                lines.append(f"| {m.title} | {label} | {fmt(s['sd_total'])} | {fmt(s['sd_parameters'])} | "
+                             f"{fmt(s['sd_chance'])} | {share(s['share_parameters'])} |")
 
     lines += ["", "## Russian gains per eastern sector", "",
               "Mean Russian gain in each sector over the horizon under `hold`, and each policy's paired difference "
@@ -204,9 +126,9 @@ def write_report(folder: Path, decision_map: tuple[str, str] | None = None) -> R
         cells = []
         for label in others:
             mean, lo, hi = paired_t_ci(values[label] - values[BASELINE])
-            cells.append(f"{_fmt(mean)} ({_fmt(lo)} to {_fmt(hi)})")
+            cells.append(f"{fmt(mean)} ({fmt(lo)} to {fmt(hi)})")
         name = column.removeprefix("ru_gain_km2_").replace("_", " ")
-        lines.append(f"| {name} | {_fmt(float(np.mean(values[BASELINE])))} | " + " | ".join(cells) + " |")
+        lines.append(f"| {name} | {fmt(float(np.mean(values[BASELINE])))} | " + " | ".join(cells) + " |")
     lines += ["", "## In words", ""] + [f"- {s}" for s in _sentences(comparisons, others)]
     lines += ["", "## Plots", "", "![held area](fan_area.png)", "", "![eastern gains](east_gains.png)", "",
               "![losses](losses.png)", "", "![paired differences](paired_differences.png)", ""]
@@ -228,8 +150,8 @@ def _sector_columns(summary: dict) -> list[str]:
 def _sentences(comparisons: dict, others: list[str]) -> list[str]:
     def change(c: dict, more: str, less: str) -> str:
         word = more if c["mean_diff"] > 0 else less
-        return (f"{_fmt(abs(c['mean_diff']))} {word} (95% CI of policy − hold {_fmt(c['t_lo'])} to "
-                f"{_fmt(c['t_hi'])})")
+        return (f"{fmt(abs(c['mean_diff']))} {word} (95% CI of policy − hold {fmt(c['t_lo'])} to "
+                f"{fmt(c['t_hi'])})")
 
     out = []
     for label in others:

@@ -23,10 +23,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from .experiment import BASELINE  # noqa: E402
-from .report import Metric, Report, _fmt, by_draw  # noqa: E402
 from .scenario import ScenarioError  # noqa: E402
 from .sensitivity import prcc, zero_crossing  # noqa: E402
 from .stats import compare  # noqa: E402
+from .summary import BOOTSTRAP_SEED, Metric, Report, by_draw, fmt  # noqa: E402
 
 SWEEP_METRICS = (
     Metric("ua_losses_total", "Ukrainian soldiers lost, both theatres", False, "personnel"),
@@ -35,7 +35,6 @@ SWEEP_METRICS = (
 )
 DECIDING = SWEEP_METRICS[0]         # P(better) and the sensitivity ranking are about soldiers lost
 MAP_BINS = 5                        # cells per axis for a factor with many values (LHS, NOLH)
-BOOTSTRAP_SEED = 0
 
 
 def _numeric(values: list) -> tuple[np.ndarray, bool]:
@@ -186,9 +185,9 @@ def _point_table(per_point: list[dict], points: dict, factors: list[str], pairs:
         if s is None:
             lines.append(f"| {row['point']} | {values} | (one replication) | | | |")
             continue
-        lines.append(f"| {row['point']} | {values} | {_fmt(s['mean_diff'])} ({_fmt(s['t_lo'])} to {_fmt(s['t_hi'])}) | "
+        lines.append(f"| {row['point']} | {values} | {fmt(s['mean_diff'])} ({fmt(s['t_lo'])} to {fmt(s['t_hi'])}) | "
                      f"{s['p_better']:.0%} ({s['p_better_lo']:.0%}–{s['p_better_hi']:.0%}) | "
-                     f"{_fmt(e['mean_diff'])} ({_fmt(e['t_lo'])} to {_fmt(e['t_hi'])}) | {_fmt(k['mean_diff'])} |")
+                     f"{fmt(e['mean_diff'])} ({fmt(e['t_lo'])} to {fmt(e['t_hi'])}) | {fmt(k['mean_diff'])} |")
     return lines
 
 
@@ -263,7 +262,7 @@ def _decision_map(path: Path, pairs: _Pairs, chosen: tuple[str, str], label: str
         for b in range(shape[0]):
             for a in range(shape[1]):
                 if np.isfinite(grid[b, a]):
-                    ax.text(a, b, f"{grid[b, a]:.0%}" if limits == (0.0, 1.0) else _fmt(grid[b, a]),
+                    ax.text(a, b, f"{grid[b, a]:.0%}" if limits == (0.0, 1.0) else fmt(grid[b, a]),
                             ha="center", va="center", fontsize=7)
         ax.set_xticks(range(shape[1]), ticks_a, rotation=30, ha="right", fontsize=7)
         ax.set_yticks(range(shape[0]), ticks_b, fontsize=7)

@@ -8,6 +8,11 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from pathlib import Path
+
+from sim.executors import QUIET_WORKERS
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def unit_named(model, name: str):
@@ -19,6 +24,21 @@ def column(model, name: str) -> list:
     """One column of model.records."""
     k = model.columns.index(name)
     return [r[k] for r in model.records]
+
+
+def cli_in_process(capsys, *args: str) -> subprocess.CompletedProcess:
+    """`python -m sim ARGS` run by sim.cli.main in this process (no interpreter start-up): its exit
+    code and what it printed. For refusals of bad input, which never reach the workers; the tests that
+    need a real process (a kill, a server, the console script) start one."""
+    from sim.cli import main
+
+    capsys.readouterr()
+    try:
+        code = main(list(args))
+    except SystemExit as exc:                 # argparse's own errors
+        code = exc.code
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(["python", "-m", "sim", *args], code, out, err)
 
 
 def free_port() -> int:
@@ -53,3 +73,41 @@ def viz_server(port: int):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@contextmanager
+def dask_on_this_machine(workers: int, logs, nanny: bool = True):
+    """A real `dask scheduler` and `workers` single-threaded `dask worker` processes on 127.0.0.1,
+    the model preloaded in each (tests and benchmarks; docs/cluster.md has the same for a cluster).
+    Yields (scheduler address, worker processes); stops them all on exit. `nanny=False` lets a
+    killed worker stay dead."""
+    import distributed
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    dask = str(Path(sys.executable).parent / "dask")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **QUIET_WORKERS}
+    logs = Path(logs)
+    logs.mkdir(parents=True, exist_ok=True)
+    common = ["--no-dashboard", "--preload", "sim.batch"]
+    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), *common],
+                              stdout=subprocess.DEVNULL, stderr=open(logs / "scheduler.log", "w"), env=env)]
+    for i in range(workers):
+        procs.append(subprocess.Popen([dask, "worker", address, "--nthreads", "1", "--host", "127.0.0.1",
+                                       "--name", f"w{i}", *common, *([] if nanny else ["--no-nanny"])],
+                                      stdout=subprocess.DEVNULL, stderr=open(logs / f"worker{i}.log", "w"), env=env))
+    try:
+        with distributed.Client(address, timeout=60) as client:
+            client.wait_for_workers(workers, timeout=120)
+        yield address, procs[1:]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()

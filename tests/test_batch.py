@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from helpers import cli_in_process
 
-from sim.batch import SHARDS, run_batch
+from sim.batch import run_batch
 from sim.experiment import load_experiment
+from sim.results_folder import SHARDS
 from sim.scenario import ScenarioError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -122,7 +124,8 @@ def test_policies_forked_from_the_hold_run_equal_separate_runs(tmp_path):
     """A batch simulates the days a policy shares with hold once and forks (KurskModel.fork); the
     results must be those of running each policy on its own, record for record."""
     from sim import KurskModel
-    from sim.batch import _fork_date, run_seed
+    from sim.runs import run_seed
+    from sim.worker import _fork_date
 
     exp = load_experiment(write_experiment(tmp_path, FORKING, reps=2))
     # late forks; early diverges too soon to pay; other_drones changes more than its own parameters.
@@ -216,12 +219,12 @@ BAD = {
 
 
 @pytest.mark.parametrize("case", sorted(BAD))
-def test_bad_experiment_files_are_refused_in_one_line(case, tmp_path):
+def test_bad_experiment_files_are_refused_in_one_line(case, tmp_path, capsys):
     old, new, field = BAD[case]
     assert old in MINIMAL, case
     path = write_experiment(tmp_path, MINIMAL.replace(old, new))
     for command in (("check", str(path)), ("batch", str(path), "--out", str(tmp_path / "out"))):
-        result = cli(*command)
+        result = cli_in_process(capsys, *command)
         assert result.returncode == 2, (case, result.stdout, result.stderr)
         assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
         assert str(path) in result.stderr and field in result.stderr, result.stderr
@@ -264,7 +267,8 @@ def test_compaction_refuses_missing_runs(tmp_path):
     exp = load_experiment(write_experiment(tmp_path, reps=2))
     run_batch(exp, tmp_path / "out", workers=1, progress=False)
     next((tmp_path / "out" / SHARDS).glob("*.arrow")).unlink()
-    from sim.batch import compact, planned_runs
+    from sim.compaction import compact
+    from sim.runs import planned_runs
     with pytest.raises(ScenarioError, match="missing"):
         compact(exp, tmp_path / "out", planned_runs(exp, 2), time.time(), 1)
 

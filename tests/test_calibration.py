@@ -119,7 +119,9 @@ def test_posterior_is_the_same_on_one_or_two_workers_and_after_a_resume(tmp_path
 def test_posterior_is_the_same_on_a_real_dask_cluster(tmp_path):
     """A scheduler and two single-threaded workers on 127.0.0.1 (separate processes): the particles
     land on whichever worker is free, the posterior is the driver's alone."""
-    from sim.executors import dask_executor, dask_on_this_machine
+    from helpers import dask_on_this_machine
+
+    from sim.executors import dask_executor
 
     cal = tiny_calibration(tmp_path)
     calibrate(cal, tmp_path / "one", InProcess(), progress=False)

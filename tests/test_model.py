@@ -52,38 +52,6 @@ def test_enemy_within_drone_range_of_the_road_cuts_supply(load_toy):
     assert all(column(model, "supply_road_cut")[1:])
 
 
-def test_unit_stays_supplied_without_an_enemy_near_the_road(load_toy):
-    model = supply_model(load_toy, [])
-    ua = unit_named(model, "UA 1")
-    for _ in range(6):
-        model.step()
-        assert ua.supply_ratio == 1.0
-        assert ua.stock == 3.0
-    assert not any(column(model, "supply_road_cut"))
-
-
-def test_road_stays_open_when_the_enemy_is_beyond_drone_range(load_toy):
-    # Same position, but a 5 km range does not reach the road's middle (~7 km from Hill).
-    model = supply_model(load_toy, [unit("RU 1", "RU", "Hill", 300)],
-                         drone_range_km=5.0, drone_range_2024_km=5.0)
-    ua = unit_named(model, "UA 1")
-    for _ in range(4):
-        model.step()
-        assert ua.supply_ratio == 1.0
-    assert ua.stock == 3.0
-
-
-def test_a_unit_cut_by_fire_but_not_encircled_does_not_surrender(load_toy):
-    model = supply_model(load_toy, [unit("RU 1", "RU", "Hill", 300)], surrender_daily_prob=1.0,
-                         surrender_cohesion=1.0, cut_cohesion_loss_per_day=0.5)
-    for _ in range(6):
-        model.step()
-    assert unit_named(model, "UA 1") is not None
-    assert model.captured["UA"] == 0.0
-
-
-# --- 4. encirclement and surrender ------------------------------------------------------------------
-
 def pocket_model(load_toy, seed=0, **params):
     # stock_days=0.5 and cut_cohesion_loss_per_day=1: on day 1 the encircled unit's stock is gone
     # and its cohesion is 0, below surrender_cohesion. No Russian units: no combat, no fire.
@@ -109,15 +77,6 @@ def test_encircled_unit_surrenders_and_the_personnel_is_accounted_for(load_toy):
     assert column(model, "ua_captured")[-1] == pytest.approx(captured)
 
 
-def test_encircled_unit_holds_out_when_surrender_is_impossible(load_toy):
-    model = pocket_model(load_toy, surrender_daily_prob=0.0)
-    model.step()
-    u = unit_named(model, "Pocket Bde")
-    assert u is not None and u.encircled
-    assert u.stock == 0.0 and u.supply_ratio == 0.0
-    assert model.captured["UA"] == 0.0
-
-
 def test_surrender_probability_is_a_daily_draw(load_toy):
     # With p = 0.5 the day of surrender is geometric: over 40 seeds some units surrender on day 1
     # and some later. P(all 40 on day 1) = P(none on day 1) = 2^-40: a correct rule cannot fail this.
@@ -136,35 +95,6 @@ def test_surrender_probability_is_a_daily_draw(load_toy):
 # --- 5. withdrawal movement ---------------------------------------------------------------------------
 
 ORDER = ["defend", "withdraw", "refit", "rail"]       # then it joins its eastern sector's force
-
-
-def test_withdrawing_brigades_move_towards_sumy_then_east(load_toy):
-    units = [unit("B1", "UA", "Town", 2000), unit("B2", "UA", "Mid", 2000),
-             unit("B3", "UA", "Base", 1000, arrival=START + dt.timedelta(days=5), reserve=True)]
-    doc = toy_doc(units=units, withdraw_date=START + dt.timedelta(days=1), refit_days=2)
-    model = KurskModel(load_toy(doc), "withdraw", 0)
-    th = model.theatre
-    sumy, east = th.sumy, th.index["East"]
-    hops: dict[str, list[int]] = {}
-    postures: dict[str, list[str]] = {}
-    while model.running:
-        model.step()
-        for b in model.ukrainian_brigades():
-            postures.setdefault(b.name, []).append(b.posture)
-            if b.in_theatre:
-                hops.setdefault(b.name, []).append(th.hops[b.node][sumy])
-    for name in ("B1", "B2"):
-        assert all(x >= y for x, y in pairwise(hops[name])), (name, hops[name])
-        assert postures[name][0] == "withdraw"
-        assert all(ORDER.index(x) <= ORDER.index(y) for x, y in pairwise(postures[name]))
-    for name in ("B1", "B2", "B3"):           # the reserve brigade goes east without entering Kursk
-        assert postures[name][-1] == "rail" and unit_named(model, name) is None   # joined the sector
-    assert "withdraw" not in postures["B3"] and "defend" not in postures["B3"]
-    assert model.east.from_kursk["UA"][model.east.position[east]] > 0.0
-    assert column(model, "ua_personnel_kursk")[-1] == 0.0
-    assert column(model, "ua_personnel_east")[-1] == pytest.approx(sum(model.east.from_kursk["UA"]))
-    assert column(model, "ua_personnel_east")[-1] > 0.0
-    assert column(model, "ua_brigades_kursk")[-1] == 0
 
 
 def test_withdrawal_on_the_default_scenario_never_turns_back(default_scenario):

@@ -13,10 +13,11 @@ import pytest
 from test_batch import MINIMAL, cli, write_experiment
 
 from sim import KurskModel
-from sim.batch import run_batch, run_seed
+from sim.batch import run_batch
 from sim.cli import main
 from sim.experiment import load_experiment
 from sim.posterior import REPEATS, load_posterior, spread_split
+from sim.runs import run_seed
 from sim.scenario import ScenarioError
 
 ROWS = {"ru_quality": [0.65, 0.8, 0.95], "attack_ratio_min": [1.0, 1.2, 1.4], "weight": [0.2, 0.3, 0.5]}

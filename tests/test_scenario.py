@@ -132,7 +132,6 @@ CASES = {
                             "parameters.stock_days.value"),
     "misspelt parameter": (lambda d: d["parameters"].update(stock_dayz=d["parameters"]["stock_days"]),
                            "parameters.stock_dayz"),
-    "missing parameter": (lambda d: d["parameters"].pop("stock_days"), "parameters"),
     "number given as a string": (lambda d: d["parameters"]["stock_days"].update(value="7"),
                                  "parameters.stock_days.value"),
     "unused variant with a negative troop count": (lambda d: d.update(

@@ -15,10 +15,12 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-from helpers import free_port
+from helpers import cli_in_process, free_port
 
 from sim import KurskModel
-from sim.batch import FAILED, SHARDS, run_batch, run_seed
+from sim.batch import run_batch
+from sim.results_folder import FAILED, SHARDS
+from sim.runs import run_seed
 from sim.sensitivity import prcc, zero_crossing
 from sim.sweep import load_sweep
 
@@ -53,8 +55,9 @@ def write_sweep(folder: Path, points: int = 3, reps: int = 2, text: str = SWEEP,
     return path
 
 
-def cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, timeout=timeout)
+def cli(*args: str, timeout: float = 600, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, timeout=timeout,
+                          env=env)
 
 
 def same_results(a: Path, b: Path) -> None:
@@ -96,13 +99,13 @@ BAD_SWEEPS = [
 
 
 @pytest.mark.parametrize("old, new, field", BAD_SWEEPS)
-def test_bad_sweep_files_are_refused_in_one_line(tmp_path, old, new, field):
+def test_bad_sweep_files_are_refused_in_one_line(tmp_path, capsys, old, new, field):
     good = SWEEP.format(scenario=SCENARIO, points=3, reps=2)
     text = good.replace(old, new)
     assert text != good
     path = tmp_path / "sweep.toml"
     path.write_text(text)
-    result = cli("sweep", str(path), "--out", str(tmp_path / "out"))
+    result = cli_in_process(capsys, "sweep", str(path), "--out", str(tmp_path / "out"))
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and str(path) in lines[0] and field in lines[0], lines
@@ -154,11 +157,12 @@ class _BrokenOnReplicationOne(KurskModel):
 
 def test_a_run_that_keeps_failing_is_retried_then_recorded_and_the_sweep_completes(tmp_path, monkeypatch):
     import sim.batch
+    import sim.worker
 
     calls = []
-    monkeypatch.setattr(sim.batch, "KurskModel", _BrokenOnReplicationOne)
-    original = sim.batch.run_replication
-    monkeypatch.setattr(sim.batch, "run_replication", lambda *a: calls.append(a[3]) or original(*a))
+    monkeypatch.setattr(sim.worker, "KurskModel", _BrokenOnReplicationOne)
+    original = sim.worker.run_replication
+    monkeypatch.setattr(sim.worker, "run_replication", lambda *a: calls.append(a[3]) or original(*a))
     sweep = load_sweep(write_sweep(tmp_path, points=2, reps=2))
     manifest = run_batch(sweep, tmp_path / "out", workers=1, progress=False)
     failed = sorted(manifest["failed"])
@@ -182,10 +186,11 @@ class _AlwaysBroken(KurskModel):
 
 def test_when_every_run_fails_the_results_are_still_readable_and_the_report_says_so(tmp_path, monkeypatch):
     import sim.batch
+    import sim.worker
     from sim.report import write_report
     from sim.scenario import ScenarioError
 
-    monkeypatch.setattr(sim.batch, "KurskModel", _AlwaysBroken)
+    monkeypatch.setattr(sim.worker, "KurskModel", _AlwaysBroken)
     sweep = load_sweep(write_sweep(tmp_path, points=2, reps=1))
     manifest = run_batch(sweep, tmp_path / "out", workers=1, progress=False)
     assert len(manifest["failed"]) == 4
@@ -210,8 +215,9 @@ def test_a_run_that_kills_its_worker_is_isolated_and_only_its_runs_fail(tmp_path
     from concurrent.futures import ProcessPoolExecutor
 
     import sim.batch
+    import sim.worker
 
-    monkeypatch.setattr(sim.batch, "KurskModel", _CrashOnReplicationOne)
+    monkeypatch.setattr(sim.worker, "KurskModel", _CrashOnReplicationOne)
     # Workers forked from this process carry the patched model (the fork server's would not).
     monkeypatch.setattr(sim.batch, "local_pool", lambda workers: ProcessPoolExecutor(
         workers, mp_context=multiprocessing.get_context("fork")))
@@ -273,7 +279,7 @@ def dask_cluster(tmp_path):
     """`dask scheduler` and two `dask worker` processes (one process, one thread each, no nanny, so
     that a killed worker stays dead), all on 127.0.0.1."""
     pytest.importorskip("distributed")
-    from sim.executors import dask_on_this_machine
+    from helpers import dask_on_this_machine
 
     with dask_on_this_machine(2, tmp_path / "dask-logs", nanny=False) as (address, workers):
         yield address, workers
@@ -308,7 +314,9 @@ def test_a_dask_worker_killed_mid_sweep_loses_no_row(tmp_path, dask_cluster):
 
 def test_an_unreachable_scheduler_is_a_one_line_error(tmp_path):
     pytest.importorskip("distributed")
-    result = cli("sweep", str(write_sweep(tmp_path)), "--scheduler", f"tcp://127.0.0.1:{free_port()}", timeout=120)
+    # Dask's own connect timeout (30 s by default), shortened: the error, not the wait, is under test.
+    result = cli("sweep", str(write_sweep(tmp_path)), "--scheduler", f"tcp://127.0.0.1:{free_port()}", timeout=120,
+                 env={**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "3s"})
     assert result.returncode == 2 and "--scheduler" in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 

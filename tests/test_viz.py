@@ -24,7 +24,8 @@ from helpers import free_port, viz_server
 from sim import KurskModel
 from sim.agents import RAIL
 from sim.control import ru_sumy_km2, transfer
-from sim.viz import DEFAULT_SCENARIO, mapview, plots
+from sim.resources import DEFAULT_SCENARIO
+from sim.viz import mapview, plots
 from sim.viz.app import CampaignPage, Page
 from sim.viz.campaign import VizModel, base_scenario, page_parameters
 from sim.viz.details import campaign_status, node_state, unit_state

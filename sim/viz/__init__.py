@@ -11,7 +11,3 @@ numbers drawn into the map's pixels), `plots` (the live plots), `details` (a nod
 drawing can be used and measured without it (bench/bench_viz.py).
 """
 
-from pathlib import Path
-
-# The scenario the page opens when none is given: the repository's own (an editable install).
-DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "configs" / "kursk_2024.toml"

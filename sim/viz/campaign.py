@@ -14,8 +14,8 @@ from functools import lru_cache
 
 from ..model import KurskModel
 from ..policy import POLICIES
+from ..resources import DEFAULT_SCENARIO
 from ..scenario import Scenario, load_scenario
-from . import DEFAULT_SCENARIO
 
 # The parameters the page offers, with the label a user reads; the unit comes from the scenario
 # file (its `unit` field), so the slider and the file cannot disagree.

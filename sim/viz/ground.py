@@ -18,13 +18,13 @@ import numpy as np
 from matplotlib.path import Path as Polygon
 from scipy.spatial import cKDTree
 
-BORDER_CSV = Path(__file__).resolve().parents[2] / "data" / "state-border.csv"
+from ..resources import BORDER_CSV
 
 
 def state_border(path: Path = BORDER_CSV) -> np.ndarray:
     """The Russia–Ukraine state border near the salient, (lon, lat) rows from west to east
-    (data/state-border.csv, from geoBoundaries). Empty if the file is not there: an installed package
-    without the repository's data draws no border and splits the ground by the nearest node alone."""
+    (data/state-border.csv, from geoBoundaries, shipped with the package). Empty if the file is not
+    there: the ground is then split by the nearest node alone."""
     if not path.exists():
         return np.empty((0, 2))
     rows = [line.split(",") for line in path.read_text(encoding="utf-8").splitlines()

@@ -21,10 +21,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from ..resources import RECORD_CSV
 from ..scenario import Scenario
 from .mapview import png_bytes
 
-RECORD_CSV = Path(__file__).resolve().parents[2] / "data" / "kursk-record.csv"
 SIDE_COLOUR = {"UA": "#1346a8", "RU": "#b0161e", "NK": "#7b1fa2"}
 SECOND = (0, (2, 1.5))      # dashes of a panel's second line of a side (its title says what it is)
 COURSE = (0, (4, 2))
