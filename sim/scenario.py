@@ -314,20 +314,20 @@ def _read_parameters(path, doc: dict) -> tuple[Parameters, dict[str, dict[str, s
     values: dict[str, Any] = {}
     info: dict[str, dict[str, str]] = {}
     for key, row in raw.items():
-        if key not in parameters.NAMES:
+        if key not in Parameters.names():
             raise ScenarioError(path, f"parameters.{key}", parameters.unknown(key).message)
         row = _table(path, f"parameters.{key}", row)
         if "value" not in row:
             raise ScenarioError(path, f"parameters.{key}.value", "missing")
         _source(path, f"parameters.{key}", row)
         if isinstance(row["value"], str):          # a file gives numbers and dates as TOML values
-            raise ScenarioError(path, f"parameters.{key}.value", f"must be {parameters.KINDS[key]}, got the string {row['value']!r}")
+            raise ScenarioError(path, f"parameters.{key}.value", f"must be {Parameters.kind(key)}, got the string {row['value']!r}")
         try:
             values[key] = parameters.coerce(key, row["value"])
         except ParameterError as exc:
             raise ScenarioError(path, f"parameters.{key}.value", exc.message) from None
         info[key] = {"unit": str(row.get("unit", "")), "source": row["source"]}
-    missing = [n for n in parameters.NAMES if n not in values]
+    missing = [n for n in Parameters.names() if n not in values]
     if missing:
         raise ScenarioError(path, "parameters", f"missing required parameter(s): {', '.join(missing)}")
     return Parameters(**values), info
