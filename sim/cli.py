@@ -182,7 +182,8 @@ def cmd_jobscript(args) -> int:
         with jobqueue_cluster(sweep.cluster) as jobs:
             print(jobs.job_script())
         return 0
-    print(sbatch_array_script(args.sweep, args.array, out, sweep.cluster))
+    _posterior(args.posterior)                      # refused here, not in every array task
+    print(sbatch_array_script(args.sweep, args.array, out, sweep.cluster, posterior=args.posterior))
     return 0
 
 
@@ -305,6 +306,8 @@ def build_parser() -> argparse.ArgumentParser:
     jobscript.add_argument("sweep")
     jobscript.add_argument("--array", type=int, default=16, help="array tasks, each one shard (default 16)")
     jobscript.add_argument("--out", help="results folder on shared storage (default results/<sweep name>)")
+    jobscript.add_argument("--posterior", metavar="FILE", help="every task draws each replication's parameters "
+                           "from this posterior.parquet (as sweep --posterior)")
     jobscript.add_argument("--dask", action="store_true", help="print the dask_jobqueue job script of [cluster] instead")
     jobscript.set_defaults(func=cmd_jobscript)
 

@@ -20,7 +20,8 @@ _JOBQUEUE_KEYS = ("cores", "memory", "walltime", "account", "queue", "processes"
 
 
 def sbatch_array_script(sweep_file: str | Path, tasks: int, out: str | Path, cluster: dict | None = None,
-                        workdir: str | Path | None = None, python: str | None = None) -> str:
+                        workdir: str | Path | None = None, python: str | None = None,
+                        posterior: str | Path | None = None) -> str:
     """An sbatch script for a job array of `tasks` shards of a sweep.
 
     Parameters
@@ -31,10 +32,12 @@ def sbatch_array_script(sweep_file: str | Path, tasks: int, out: str | Path, clu
     cluster : the sweep's [cluster] table, if any: cores, memory, walltime, account, queue.
     workdir : where the job runs (default: the current directory when the script is made).
     python : the interpreter (default: the one making the script, e.g. the project's .venv).
+    posterior : a posterior.parquet each replication draws its parameters from (as `sweep --posterior`).
 
     Returns
     -------
-    The script's text; submit it with `sbatch`.
+    The script's text; submit it with `sbatch`. Its last line is a comment with the compaction
+    command to run once every task has ended (see `compaction_command`).
     """
     if isinstance(tasks, bool) or not isinstance(tasks, int) or tasks < 1:
         raise ScenarioError("--array", str(tasks), "must be a whole number >= 1 (array tasks)")
@@ -64,15 +67,23 @@ def sbatch_array_script(sweep_file: str | Path, tasks: int, out: str | Path, clu
               "# Task I of N runs the I-th slice of the runs; shards land in the shared folder.",
               f"{shlex.quote(python)} -m sim sweep {shlex.quote(str(sweep_file))} "
               f"--shard \"${{SLURM_ARRAY_TASK_ID}}/{tasks}\" --workers \"${{SLURM_CPUS_PER_TASK:-{cores}}}\" "
-              f"--out {shlex.quote(str(out))}",
+              f"--out {shlex.quote(str(out))}{_posterior_flag(posterior)}",
+              "# When every task has ended (sbatch --dependency=afterany:<array job id> --wrap ...), compact:",
+              f"#   {compaction_command(sweep_file, out, python, posterior, cores)}",
               ""]
     return "\n".join(lines)
 
 
-def compaction_command(sweep_file: str | Path, out: str | Path, python: str | None = None) -> str:
-    """The command that, after the array, runs what is missing and compacts (no --shard)."""
+def compaction_command(sweep_file: str | Path, out: str | Path, python: str | None = None,
+                       posterior: str | Path | None = None, workers: int = 1) -> str:
+    """The command that, after the array, runs what is missing (a task that died) on `workers`
+    local processes and compacts the shards (no --shard). A posterior sweep needs the same posterior."""
     return (f"{shlex.quote(python or sys.executable)} -m sim sweep {shlex.quote(str(sweep_file))} "
-            f"--out {shlex.quote(str(out))} --resume")
+            f"--out {shlex.quote(str(out))} --resume --workers {workers}{_posterior_flag(posterior)}")
+
+
+def _posterior_flag(posterior: str | Path | None) -> str:
+    return "" if posterior is None else f" --posterior {shlex.quote(str(posterior))}"
 
 
 def _jobqueue_class(kind: str):

@@ -43,7 +43,6 @@ from functools import cache
 from typing import Any
 
 import numpy as np
-from scipy.stats import qmc
 
 from .designs.cioppa_lucas import FIRST_HALVES
 
@@ -57,9 +56,6 @@ DESIGN_KINDS = ("full_factorial", "lhs", "lhs_optimised", "nolh")
 NOLH_SIZES: dict[int, int] = {n: len(rows[0]) for n, rows in sorted(FIRST_HALVES.items())}
 
 RANGE_KINDS = ("float", "int", "date")
-
-# scipy >= 1.15 takes the generator as `rng`; older releases (pyproject allows >= 1.11) as `seed`.
-_RNG_KEYWORD = "rng" if "rng" in inspect.signature(qmc.LatinHypercube).parameters else "seed"
 
 # A full factorial larger than this is refused rather than built: it would not be run anyway.
 MAX_FACTORIAL_POINTS = 1_000_000
@@ -450,9 +446,14 @@ def latin_hypercube(n_factors: int, points: int, seed, optimised: bool = False) 
     points = _count(points, "points")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer, np.random.SeedSequence)):
         raise TypeError(f"seed must be an int or numpy SeedSequence, got {seed!r}")
-    rng = np.random.default_rng(seed)
+    # Imported here, not at the top: scipy.stats costs about a second of every worker's start-up,
+    # and a worker only reads design points, it never draws them.
+    from scipy.stats import qmc
+
+    # scipy >= 1.15 takes the generator as `rng`; older releases (pyproject allows >= 1.11) as `seed`.
+    keyword = "rng" if "rng" in inspect.signature(qmc.LatinHypercube).parameters else "seed"
     sampler = qmc.LatinHypercube(n_factors, optimization="random-cd" if optimised else None,
-                                 **{_RNG_KEYWORD: rng})
+                                 **{keyword: np.random.default_rng(seed)})
     return sampler.random(points)
 
 

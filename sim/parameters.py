@@ -18,6 +18,7 @@ from typing import Any
 # What a parameter may hold (field metadata "kind"):
 AMOUNT = "a number >= 0"
 SHARE = "a number in [0, 1]"
+SWITCH = "0 or 1"
 POSITIVE = "a number > 0"
 DATE = "a date inside the horizon"
 SECTORS = "a list of eastern sector names"
@@ -43,7 +44,7 @@ class Parameters:
     withdraw_date: dt.date = _p(DATE)
     withdraw_fraction: float = _p(SHARE)
     withdraw_sectors: tuple[str, ...] = _p(SECTORS)
-    nk_east_without_incursion: float = _p(SHARE)
+    nk_east_without_incursion: int = _p(SWITCH)
     refit_days: float = _p(AMOUNT)
     # movement and fire control
     tortuosity: float = _p(POSITIVE)
@@ -100,7 +101,7 @@ class Parameters:
 
     @staticmethod
     def kind(name: str) -> str:
-        """What parameter `name` may hold (AMOUNT, SHARE, POSITIVE, DATE or SECTORS)."""
+        """What parameter `name` may hold (AMOUNT, SHARE, SWITCH, POSITIVE, DATE or SECTORS)."""
         return KINDS[name]
 
     def as_dict(self) -> dict[str, Any]:
@@ -179,6 +180,9 @@ def check(params: Parameters, start: dt.date, end: dt.date, sectors: tuple[str, 
         elif kind == DATE:
             if not start <= value <= end:
                 raise ParameterError(where, f"{value} is outside the horizon; allowed: {start} .. {end}")
+        elif kind == SWITCH:
+            if value not in (0, 1):
+                raise ParameterError(where, f"must be {kind}, got {value!r}")
         elif value < (0.0 if kind != POSITIVE else 1e-9) or (kind == SHARE and value > 1.0):
             raise ParameterError(where, f"must be {kind}, got {value!r}")
     if params.drone_ramp_end < params.drone_ramp_start:

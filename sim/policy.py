@@ -68,7 +68,6 @@ def defend(model: KurskModel, brigades: list[Brigade]) -> None:
         if n in covered or not idle:
             continue
         send(nearest(n), n, "cover")
-        covered.add(n)
         covered.update(th.neighbours[n])
     while idle and frontier:
         n = max(frontier, key=lambda m: (threat[m] / (1.0 + defence[m]), -m))
@@ -263,7 +262,7 @@ class NoIncursion(Policy):
         russian = model.reserves["RU"]
         nk = [spec for _, _, spec in russian.schedule if spec.side == "NK"]
         russian.schedule = []                                    # no waves are sent to Kursk
-        if p.nk_east_without_incursion >= 0.5 and nk:
+        if p.nk_east_without_incursion == 1 and nk:
             shares = east.russian_destinations(model)
             personnel = sum(model.campaign.strength(spec) for spec in nk)
             for k, share in enumerate(shares):

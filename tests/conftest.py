@@ -6,6 +6,7 @@ import itertools
 from pathlib import Path
 
 import pytest
+from helpers import cli_in_process
 from toy_scenario import DEFAULT_CONFIG, write_scenario
 
 from sim import load_scenario
@@ -37,3 +38,10 @@ def default_scenario():
 @pytest.fixture(scope="session")
 def default_text() -> str:
     return DEFAULT_CONFIG.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def cli(capsys):
+    """cli(*args) -> `python -m sim ARGS` run by sim.cli.main in this process (helpers.cli_in_process):
+    exit code, stdout, stderr. Tests that need a real process (to kill it, or a Dask client) start one."""
+    return lambda *args: cli_in_process(capsys, *map(str, args))

@@ -91,23 +91,28 @@ def dask_on_this_machine(workers: int, logs, nanny: bool = True):
     env = {**os.environ, "PYTHONPATH": str(ROOT), **QUIET_WORKERS}
     logs = Path(logs)
     logs.mkdir(parents=True, exist_ok=True)
-    common = ["--no-dashboard", "--preload", "sim.batch"]
-    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), *common],
+    # The scheduler never runs a task, so only the workers import the model.
+    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
                               stdout=subprocess.DEVNULL, stderr=open(logs / "scheduler.log", "w"), env=env)]
     for i in range(workers):
         procs.append(subprocess.Popen([dask, "worker", address, "--nthreads", "1", "--host", "127.0.0.1",
-                                       "--name", f"w{i}", *common, *([] if nanny else ["--no-nanny"])],
+                                       "--name", f"w{i}", "--no-dashboard", "--preload", "sim.batch",
+                                       *([] if nanny else ["--no-nanny"])],
                                       stdout=subprocess.DEVNULL, stderr=open(logs / f"worker{i}.log", "w"), env=env))
     try:
         with distributed.Client(address, timeout=60) as client:
             client.wait_for_workers(workers, timeout=120)
         yield address, procs[1:]
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        # Workers first, while their scheduler still answers: a worker whose scheduler has gone
+        # first spends its shutdown trying to reconnect (20 s and more).
+        for group in (procs[1:], procs[:1]):
+            for p in group:
+                if p.poll() is None:
+                    p.terminate()
+            for p in group:
+                try:
+                    p.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from helpers import cli_in_process
 
 from sim.batch import run_batch
 from sim.experiment import load_experiment
@@ -47,10 +46,6 @@ def write_experiment(folder: Path, text: str | None = None, reps: int = 4, name:
     path.write_text((text or MINIMAL).format(scenario=SCENARIO, reps=reps))
     return path
 
-
-def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=600)
 
 
 def test_minimal_experiment_of_the_issue_runs_as_written(tmp_path):
@@ -141,7 +136,7 @@ def test_policies_forked_from_the_hold_run_equal_separate_runs(tmp_path):
             assert stored == [tuple(rec) for rec in alone.records], (p.label, rep)
 
 
-def test_results_are_byte_identical_on_one_or_two_workers(tmp_path):
+def test_results_are_byte_identical_on_one_or_two_workers(tmp_path, cli):
     exp_path = write_experiment(tmp_path, reps=4)
     for workers in ("1", "2"):
         result = cli("batch", str(exp_path), "--workers", workers, "--out", str(tmp_path / f"w{workers}"))
@@ -152,8 +147,8 @@ def test_results_are_byte_identical_on_one_or_two_workers(tmp_path):
     assert m1["fingerprint"] == m2["fingerprint"] and m1["workers"] == 1 and m2["workers"] == 2
 
 
-def test_a_batch_killed_with_sigkill_resumes_to_the_same_files(tmp_path):
-    reps = 30
+def test_a_batch_killed_with_sigkill_resumes_to_the_same_files(tmp_path, cli):
+    reps = 20
     exp_path = write_experiment(tmp_path, reps=reps)
     reference = cli("batch", str(exp_path), "--workers", "2", "--out", str(tmp_path / "whole"))
     assert reference.returncode == 0, reference.stderr
@@ -187,7 +182,7 @@ def test_shards_are_written_whole_or_not_at_all(tmp_path):
     assert [p.suffix for p in shards] == [".arrow"] * 4      # no temporary files left behind
 
 
-def test_foreign_and_occupied_folders_are_refused(tmp_path):
+def test_foreign_and_occupied_folders_are_refused(tmp_path, cli):
     exp_path = write_experiment(tmp_path, reps=2)
     assert cli("batch", str(exp_path), "--workers", "1", "--out", str(tmp_path / "out")).returncode == 0
     other = write_experiment(tmp_path, MINIMAL.replace("seed = 20240806", "seed = 7"), reps=2, name="other.toml")
@@ -219,19 +214,19 @@ BAD = {
 
 
 @pytest.mark.parametrize("case", sorted(BAD))
-def test_bad_experiment_files_are_refused_in_one_line(case, tmp_path, capsys):
+def test_bad_experiment_files_are_refused_in_one_line(case, tmp_path, cli):
     old, new, field = BAD[case]
     assert old in MINIMAL, case
     path = write_experiment(tmp_path, MINIMAL.replace(old, new))
     for command in (("check", str(path)), ("batch", str(path), "--out", str(tmp_path / "out"))):
-        result = cli_in_process(capsys, *command)
+        result = cli(*command)
         assert result.returncode == 2, (case, result.stdout, result.stderr)
         assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
         assert str(path) in result.stderr and field in result.stderr, result.stderr
     assert not (tmp_path / "out").exists()
 
 
-def test_shipped_experiments_pass_check():
+def test_shipped_experiments_pass_check(cli):
     for name in ("hold_vs_withdraw.toml", "seed_30k.toml"):
         result = cli("check", str(ROOT / "experiments" / name))
         assert result.returncode == 0 and "ok: experiment" in result.stdout, result.stderr
@@ -241,7 +236,7 @@ def test_shipped_experiments_pass_check():
     assert load_experiment(ROOT / "experiments" / "seed_30k.toml").scenarios["hold"].params.ua_troops_kursk == 30000
 
 
-def test_report_is_built_from_stored_results_alone(tmp_path):
+def test_report_is_built_from_stored_results_alone(tmp_path, cli):
     exp_path = write_experiment(tmp_path, reps=6)
     assert cli("batch", str(exp_path), "--workers", "2", "--out", str(tmp_path / "out")).returncode == 0
     out = tmp_path / "out"
@@ -258,7 +253,7 @@ def test_report_is_built_from_stored_results_alone(tmp_path):
     assert all((out / png).exists() for png in ("fan_area.png", "east_gains.png", "losses.png", "paired_differences.png"))
 
 
-def test_report_of_a_folder_without_a_batch_is_refused(tmp_path):
+def test_report_of_a_folder_without_a_batch_is_refused(tmp_path, cli):
     result = cli("report", str(tmp_path))
     assert result.returncode == 2 and "summary.parquet" in result.stderr and "Traceback" not in result.stderr
 

@@ -75,18 +75,20 @@ def synthetic_record(path: Path, truth: dict, dates: list[dt.date], month_ends: 
 def test_abc_recovers_the_parameters_that_made_the_data(tmp_path):
     """Data made by the model at known parameters: each lies inside its posterior's 90% interval,
     and the posterior is narrower than the prior (the data inform it: the held area mostly the
-    advance rule, the eastern gains mostly the attrition coefficient). Population 50 and six
-    generations keep the test near 30 s; the seeds are fixed, so the outcome is too."""
+    advance rule, the eastern gains mostly the attrition coefficient). Ten weeks of data, population
+    40 and five generations keep the test near 20 s on two cores; the seeds are fixed, so the
+    outcome is too."""
     truth = {"attrition_coefficient": 0.0042, "advance_km2_per_day": 3.0}
-    dates = [dt.date(2024, 8, 30) + dt.timedelta(days=10 * i) for i in range(10)]
-    months = (dt.date(2024, 9, 30), dt.date(2024, 10, 31), dt.date(2024, 11, 30))
+    dates = [dt.date(2024, 8, 30) + dt.timedelta(days=10 * i) for i in range(7)]
+    months = (dt.date(2024, 9, 30), dt.date(2024, 10, 31))
     record = synthetic_record(tmp_path / "record.csv", truth, dates, months)
     targets = "".join(f'{m} = {{ scale = {s}, weight = 1.0, source = "test" }}\n'
                       for m, s in (("ua_kursk_area_km2", 50.0), ("ru_east_gain_month_km2", 50.0)))
     cal = load_calibration(calibration_file(
-        tmp_path / "cal.toml", record, population=50, generations=6, until="2024-11-30", targets=targets,
+        tmp_path / "cal.toml", record, population=40, generations=5, until="2024-10-31", targets=targets,
         parameters=lognormal("attrition_coefficient", 0.003, 0.6) + lognormal("advance_km2_per_day", 2.25, 0.5)))
-    summary = calibrate(cal, tmp_path / "out", InProcess(), progress=False)
+    with local_pool(2) as pool:            # both cores (the same posterior as in process: the test below)
+        summary = calibrate(cal, tmp_path / "out", pool, progress=False)
     for p in summary["posterior"]:
         assert p["low"] <= truth[p["name"]] <= p["high"], p
         assert p["high"] - p["low"] < 0.7 * (p["prior_95"] - p["prior_05"]), p
@@ -102,34 +104,39 @@ def tiny_calibration(tmp_path):
         parameters=lognormal("attrition_coefficient", 0.003, 0.6)))
 
 
-def test_posterior_is_the_same_on_one_or_two_workers_and_after_a_resume(tmp_path):
-    cal = tiny_calibration(tmp_path)
-    calibrate(cal, tmp_path / "one", InProcess(), progress=False)
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """The tiny calibration and its posterior run in this process: what every executor must give."""
+    folder = tmp_path_factory.mktemp("tiny")
+    cal = tiny_calibration(folder)
+    calibrate(cal, folder / "one", InProcess(), progress=False)
+    return cal, pq.read_table(folder / "one" / "posterior.parquet")
+
+
+def test_posterior_is_the_same_on_one_or_two_workers_and_after_a_resume(tmp_path, tiny):
+    cal, one = tiny
     with local_pool(2) as pool:
         calibrate(cal.with_options(generations=1), tmp_path / "two", pool, progress=False)
         with pytest.raises(Exception, match="--resume"):
             calibrate(cal, tmp_path / "two", pool, progress=False)        # never overwritten silently
         calibrate(cal, tmp_path / "two", pool, resume=True, progress=False)
-    one = pq.read_table(tmp_path / "one" / "posterior.parquet")
     two = pq.read_table(tmp_path / "two" / "posterior.parquet")
     assert one.schema.metadata[b"generation"] == b"1"
     assert one.equals(two)
 
 
-def test_posterior_is_the_same_on_a_real_dask_cluster(tmp_path):
+def test_posterior_is_the_same_on_a_real_dask_cluster(tmp_path, tiny):
     """A scheduler and two single-threaded workers on 127.0.0.1 (separate processes): the particles
     land on whichever worker is free, the posterior is the driver's alone."""
     from helpers import dask_on_this_machine
 
     from sim.executors import dask_executor
 
-    cal = tiny_calibration(tmp_path)
-    calibrate(cal, tmp_path / "one", InProcess(), progress=False)
-    with dask_on_this_machine(2, tmp_path / "logs") as (address, _):
+    cal, one = tiny
+    with dask_on_this_machine(2, tmp_path / "logs", nanny=False) as (address, _):
         with dask_executor(address) as executor:
             calibrate(cal, tmp_path / "dask", executor, progress=False)
-    assert pq.read_table(tmp_path / "one" / "posterior.parquet").equals(
-        pq.read_table(tmp_path / "dask" / "posterior.parquet"))
+    assert one.equals(pq.read_table(tmp_path / "dask" / "posterior.parquet"))
 
 
 def test_until_on_the_command_line_holds_points_out(tmp_path, capsys):

@@ -1,11 +1,12 @@
-"""The command line, in fresh interpreters: `python -m sim check FILE` and `python -m sim run FILE`.
+"""The command line: `python -m sim check FILE` and `python -m sim run FILE`.
 
 Bad input must end with exit code 2 and exactly one line on stderr naming the file and the field,
 never a traceback. Bad files are text edits of a copy of configs/kursk_2024.toml (regular
 expressions on one line each, so the edits survive re-calibrated values) or of a toy scenario.
 
-Each interpreter start costs about a second (Mesa, SciPy), so the subprocesses of this module are
-started together on a thread pool; the tests then only read their results.
+Every case runs through sim.cli.main in this process; a representative few also in a fresh
+interpreter, as a user types them (each start costs 1-2 s: Mesa, SciPy), started together on a
+thread pool so that the tests only read their results.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from helpers import cli_in_process
 from toy_scenario import DEFAULT_CONFIG, ROOT, toy_doc, write_scenario
 
 from sim import COLUMNS, KurskModel, load_scenario
@@ -153,16 +155,15 @@ def cli(tmp_path_factory, default_text):
     runs = {"a": d / "run_a", "b": d / "run_b"}
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
         futures = {
-            "check": {name: start_cli(pool, ["check", path]) for name, (path, _) in files.items()},
-            "kind_check": {name: start_cli(pool, ["check", path]) for name, (path, _, _) in kinds.items()},
+            "check": {name: start_cli(pool, ["check", files[name][0]]) for name in CHECK_SUBPROCESS},
             "options": {name: start_cli(pool, options[name][0]) for name in OPTION_SUBPROCESS},
             "runs": {k: start_cli(pool, ["run", good, "--policy", "withdraw", "--seed", "7", "--out", out])
                      for k, out in runs.items()},
-            "good_check": {"default": start_cli(pool, ["check", good]), "toy": start_cli(pool, ["check", toy])},
+            "good_check": {"default": start_cli(pool, ["check", good])},
         }
         results = {group: {k: f.result() for k, f in fs.items()} for group, fs in futures.items()}
     return {"results": results, "files": files, "kinds": kinds, "options": options, "runs": runs,
-            "good": good, "dir": d}
+            "good": good, "toy": toy, "dir": d}
 
 
 def assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> None:
@@ -175,16 +176,27 @@ def assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> N
     assert proc.stdout == ""
 
 
-def test_good_files_pass_check(cli):
-    for name, proc in cli["results"]["good_check"].items():
+def test_good_files_pass_check(cli, capsys):
+    toy = cli_in_process(capsys, "check", str(cli["toy"]))
+    for name, proc in (*cli["results"]["good_check"].items(), ("toy", toy)):
         assert proc.returncode == 0, (name, proc.stderr)
         assert ": ok: " in proc.stdout and proc.stderr == ""
 
 
-@pytest.mark.parametrize("case", sorted(DEFAULT_EDITS))
+# A fresh interpreter for a representative few: a syntax error, a bad reference.
+CHECK_SUBPROCESS = ("TOML syntax error", "unknown node in an edge")
+
+
+@pytest.mark.parametrize("case", CHECK_SUBPROCESS)
 def test_check_refuses_bad_file(case, cli):
     path, field = cli["files"][case]
     assert_one_line_error(cli["results"]["check"][case], str(path), field)
+
+
+@pytest.mark.parametrize("case", sorted(DEFAULT_EDITS))
+def test_check_refuses_bad_file_in_process(case, cli, capsys):
+    path, field = cli["files"][case]
+    assert_one_line_error(cli_in_process(capsys, "check", str(path)), str(path), field)
 
 
 @pytest.mark.parametrize("case", sorted(DEFAULT_EDITS))
@@ -201,8 +213,7 @@ def test_run_refuses_bad_file(case, cli, capsys):
 
 
 # A fresh interpreter for a representative few (each costs ~1 s); all of them in process below.
-OPTION_SUBPROCESS = ("withdraw_date outside the horizon via --set", "unknown --set key", "unknown --policy",
-                     "missing file (check)")
+OPTION_SUBPROCESS = ("withdraw_date outside the horizon via --set", "unknown --policy")
 
 
 @pytest.mark.parametrize("case", OPTION_SUBPROCESS)
@@ -226,7 +237,7 @@ def test_run_refuses_bad_option_in_process(case, cli, capsys):
 @pytest.mark.parametrize("case", sorted(WRONG_KIND))
 def test_parameter_of_the_wrong_kind_is_refused(case, cli, capsys):
     path, field, extra = cli["kinds"][case]
-    assert_one_line_error(cli["results"]["kind_check"][case], str(path), field)
+    assert_one_line_error(cli_in_process(capsys, "check", str(path)), str(path), field)
     out = cli["dir"] / f"kind-out-{sorted(WRONG_KIND).index(case)}"
     assert main(["run", str(path), *extra, "--out", str(out)]) == 2
     err = capsys.readouterr().err

@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from test_batch import MINIMAL, cli, write_experiment
+from test_batch import MINIMAL, write_experiment
 
 from sim import KurskModel
 from sim.batch import run_batch
@@ -89,7 +89,7 @@ def test_a_folder_made_with_another_posterior_is_not_resumed(tmp_path):
         run_batch(exp, tmp_path / "out", workers=1, progress=False, resume=True)
 
 
-def test_posterior_batches_are_the_same_on_one_or_two_workers(tmp_path):
+def test_posterior_batches_are_the_same_on_one_or_two_workers(tmp_path, cli):
     exp_path = write_experiment(tmp_path, reps=4)
     post = write_posterior(tmp_path / "posterior.parquet")
     for workers in ("1", "2"):

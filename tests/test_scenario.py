@@ -122,6 +122,8 @@ CASES = {
                                    "east.allocation[0].node"),
     "share above 1": (lambda d: d["parameters"]["withdraw_fraction"].update(value=1.5),
                       "parameters.withdraw_fraction"),
+    "switch neither 0 nor 1": (lambda d: d["parameters"]["nk_east_without_incursion"].update(value=0.5),
+                               "parameters.nk_east_without_incursion"),
     "zero tortuosity": (lambda d: d["parameters"]["tortuosity"].update(value=0), "parameters.tortuosity"),
     "ramp ends before it starts": (lambda d: d["parameters"]["drone_ramp_end"].update(
         value=START + dt.timedelta(days=1)) or d["parameters"]["drone_ramp_start"].update(

@@ -7,7 +7,7 @@ They submit real jobs to the SLURM that `sinfo` answers for: SLURM_CONF, or else
 cluster that tests/cluster/slurm-up starts on this machine (config in $KURSK_SLURM_DIR, default
 /tmp/kursk-slurm; .ci/run starts it). Where no SLURM answers they skip and say why
 (KURSK_SLURM_TESTS=skip skips them anyway). On a real cluster, set KURSK_SLURM_TEST_DIR to a folder
-on storage the compute nodes see. About 70 s on 2 otherwise idle cores.
+on storage the compute nodes see. About 40 s on 2 otherwise idle cores.
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ from sim.cluster import compaction_command
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "configs" / "kursk_2024.toml"
-WAIT_S = 240            # the longest wait for any one job or command (the module takes ~70 s)
+WAIT_S = 240            # the longest wait for any one job or command (the module takes ~40 s)
 
-# experiments/sweep_withdraw_date.toml cut down to 2 x 2 design points and 10 replications
-# (80 runs), with a [cluster] table small enough for a 2-core node.
+# experiments/sweep_withdraw_date.toml cut down to 2 x 2 design points and 6 replications
+# (48 runs), with a [cluster] table small enough for a 2-core node.
 SWEEP = """\
 name = "slurm_withdraw_date"
 scenario = "{scenario}"
@@ -44,7 +44,7 @@ name = "withdraw"
 
 [design]
 kind = "full_factorial"
-replications = 10
+replications = 6
 [design.factors]
 withdraw_date = [2024-11-15, 2025-02-15]
 ua_troops_kursk = [10000, 30000]
@@ -56,7 +56,7 @@ memory = "1GB"
 walltime = "00:10:00"
 jobs = 2
 """
-RUNS = 2 * 2 * 10 * 2          # design points x replications x policies
+RUNS = 2 * 2 * 6 * 2           # design points x replications x policies
 
 
 # --- talking to SLURM ---------------------------------------------------------------------------------
@@ -250,7 +250,7 @@ def test_resume_after_an_array_whose_tasks_all_finished_only_compacts(array):
 
 def victims_shards(shards: Path) -> list[Path]:
     """The shards of task 1 of 2. `--shard I/N` runs every N-th (design point, replication) pair,
-    in order, from the I-th: with 10 replications a point, task 1 runs the even replications."""
+    in order, from the I-th: with 6 replications a point, task 1 runs the even replications."""
     return [p for p in shards.glob("*.arrow") if int(p.stem.rsplit("__r", 1)[1]) % 2 == 0]
 
 
@@ -258,7 +258,7 @@ def test_an_array_task_cancelled_mid_run_loses_no_row_after_resume(slurm, sweep_
     folder = work / "cancelled"
     folder.mkdir()
     try:
-        # Two tasks of 40 runs each; task 1 is cancelled once it has written some of its shards.
+        # Two tasks of 24 runs each; task 1 is cancelled once it has written some of its shards.
         job, compaction, out = submit_array(slurm, sweep_file, folder, 2)
         victim, shards = f"{job}_1", out / "shards"
         deadline, polls = time.monotonic() + WAIT_S, 0

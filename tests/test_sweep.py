@@ -15,10 +15,12 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-from helpers import cli_in_process, free_port
+from helpers import free_port
 
 from sim import KurskModel
 from sim.batch import run_batch
+from sim.cluster import compaction_command
+from sim.resources import DEFAULT_POSTERIOR
 from sim.results_folder import FAILED, SHARDS
 from sim.runs import run_seed
 from sim.sensitivity import prcc, zero_crossing
@@ -55,9 +57,10 @@ def write_sweep(folder: Path, points: int = 3, reps: int = 2, text: str = SWEEP,
     return path
 
 
-def cli(*args: str, timeout: float = 600, env: dict | None = None) -> subprocess.CompletedProcess:
+def cli_process(*args: str, timeout: float = 600, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, timeout=timeout,
                           env=env)
+
 
 
 def same_results(a: Path, b: Path) -> None:
@@ -99,20 +102,20 @@ BAD_SWEEPS = [
 
 
 @pytest.mark.parametrize("old, new, field", BAD_SWEEPS)
-def test_bad_sweep_files_are_refused_in_one_line(tmp_path, capsys, old, new, field):
+def test_bad_sweep_files_are_refused_in_one_line(tmp_path, cli, old, new, field):
     good = SWEEP.format(scenario=SCENARIO, points=3, reps=2)
     text = good.replace(old, new)
     assert text != good
     path = tmp_path / "sweep.toml"
     path.write_text(text)
-    result = cli_in_process(capsys, "sweep", str(path), "--out", str(tmp_path / "out"))
+    result = cli("sweep", str(path), "--out", str(tmp_path / "out"))
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and str(path) in lines[0] and field in lines[0], lines
     assert not (tmp_path / "out").exists()
 
 
-def test_check_validates_sweep_files_and_the_shipped_sweeps_pass():
+def test_check_validates_sweep_files_and_the_shipped_sweeps_pass(cli):
     for name, points in (("sweep_withdraw_date.toml", 63), ("sweep_uncertainty.toml", 65)):
         result = cli("check", str(ROOT / "experiments" / name))
         assert result.returncode == 0 and f"{points} design points" in result.stdout, result.stderr
@@ -125,7 +128,7 @@ def test_check_validates_sweep_files_and_the_shipped_sweeps_pass():
 
 # --- shards of a job array ------------------------------------------------------------------------
 
-def test_shards_then_compaction_equal_one_unsharded_sweep(tmp_path):
+def test_shards_then_compaction_equal_one_unsharded_sweep(tmp_path, cli):
     path = write_sweep(tmp_path)
     whole = cli("sweep", str(path), "--workers", "2", "--out", str(tmp_path / "whole"))
     assert whole.returncode == 0, whole.stderr
@@ -139,7 +142,7 @@ def test_shards_then_compaction_equal_one_unsharded_sweep(tmp_path):
     same_results(tmp_path / "whole", tmp_path / "parts")
 
 
-def test_bad_shard_is_refused(tmp_path):
+def test_bad_shard_is_refused(tmp_path, cli):
     result = cli("sweep", str(write_sweep(tmp_path)), "--shard", "4/3")
     assert result.returncode == 2 and "--shard" in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
@@ -231,7 +234,7 @@ def test_a_run_that_kills_its_worker_is_isolated_and_only_its_runs_fail(tmp_path
     assert sum(e is None for e in s["error"]) == 3 * 3 * 2
 
 
-def test_shards_of_a_job_array_share_the_folder_with_temporary_files(tmp_path):
+def test_shards_of_a_job_array_share_the_folder_with_temporary_files(tmp_path, cli):
     path = write_sweep(tmp_path)
     out = tmp_path / "out"
     out.mkdir()
@@ -244,7 +247,7 @@ def test_shards_of_a_job_array_share_the_folder_with_temporary_files(tmp_path):
     assert refused.returncode == 2 and "notes.txt" in refused.stderr
 
 
-def test_resume_never_shrinks_a_folder_run_with_more_replications(tmp_path):
+def test_resume_never_shrinks_a_folder_run_with_more_replications(tmp_path, cli):
     path = write_sweep(tmp_path, points=2, reps=2)
     assert cli("sweep", str(path), "--runs", "3", "--workers", "1", "--out", str(tmp_path / "out")).returncode == 0
     again = cli("sweep", str(path), "--workers", "1", "--out", str(tmp_path / "out"), "--resume")
@@ -255,7 +258,7 @@ def test_resume_never_shrinks_a_folder_run_with_more_replications(tmp_path):
 def test_a_local_worker_killed_mid_sweep_is_replaced_and_every_row_arrives(tmp_path):
     import psutil
 
-    path = write_sweep(tmp_path, points=4, reps=6)
+    path = write_sweep(tmp_path, points=4, reps=4)
     proc = subprocess.Popen([sys.executable, "-m", "sim", "sweep", str(path), "--workers", "2",
                              "--out", str(tmp_path / "out")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     shards = tmp_path / "out" / SHARDS
@@ -269,7 +272,7 @@ def test_a_local_worker_killed_mid_sweep_is_replaced_and_every_row_arrives(tmp_p
     out, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
     s = pq.read_table(tmp_path / "out" / "summary.parquet").to_pydict()
-    assert len(s["run_id"]) == 4 * 6 * 2 and all(e is None for e in s["error"])
+    assert len(s["run_id"]) == 4 * 4 * 2 and all(e is None for e in s["error"])
 
 
 # --- Dask: a real scheduler and two real workers on 127.0.0.1 ------------------------------------------
@@ -285,19 +288,19 @@ def dask_cluster(tmp_path):
         yield address, workers
 
 
-def test_a_sweep_on_a_real_dask_scheduler_matches_the_local_run_byte_for_byte(tmp_path, dask_cluster):
+def test_a_sweep_on_a_real_dask_scheduler_matches_the_local_run_byte_for_byte(tmp_path, dask_cluster, cli):
     address, _ = dask_cluster
     path = write_sweep(tmp_path)
     local = cli("sweep", str(path), "--workers", "2", "--out", str(tmp_path / "local"))
     assert local.returncode == 0, local.stderr
-    remote = cli("sweep", str(path), "--scheduler", address, "--out", str(tmp_path / "dask"))
+    remote = cli_process("sweep", str(path), "--scheduler", address, "--out", str(tmp_path / "dask"))
     assert remote.returncode == 0, remote.stderr
     same_results(tmp_path / "local", tmp_path / "dask")
 
 
 def test_a_dask_worker_killed_mid_sweep_loses_no_row(tmp_path, dask_cluster):
     address, workers = dask_cluster
-    path = write_sweep(tmp_path, points=4, reps=6)
+    path = write_sweep(tmp_path, points=4, reps=4)
     proc = subprocess.Popen([sys.executable, "-m", "sim", "sweep", str(path), "--scheduler", address,
                              "--out", str(tmp_path / "out")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     shards = tmp_path / "out" / SHARDS
@@ -309,14 +312,14 @@ def test_a_dask_worker_killed_mid_sweep_loses_no_row(tmp_path, dask_cluster):
     assert proc.returncode == 0, err
     assert workers[0].poll() is not None                    # it really died, and stayed dead
     s = pq.read_table(tmp_path / "out" / "summary.parquet").to_pydict()
-    assert len(s["run_id"]) == 4 * 6 * 2 and all(e is None for e in s["error"])
+    assert len(s["run_id"]) == 4 * 4 * 2 and all(e is None for e in s["error"])
 
 
 def test_an_unreachable_scheduler_is_a_one_line_error(tmp_path):
     pytest.importorskip("distributed")
     # Dask's own connect timeout (30 s by default), shortened: the error, not the wait, is under test.
-    result = cli("sweep", str(write_sweep(tmp_path)), "--scheduler", f"tcp://127.0.0.1:{free_port()}", timeout=120,
-                 env={**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "3s"})
+    result = cli_process("sweep", str(write_sweep(tmp_path)), "--scheduler", f"tcp://127.0.0.1:{free_port()}", timeout=120,
+                 env={**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "1s"})
     assert result.returncode == 2 and "--scheduler" in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
@@ -334,7 +337,7 @@ jobs = 4
 """
 
 
-def test_slurm_job_array_script_is_generated_without_slurm(tmp_path):
+def test_slurm_job_array_script_is_generated_without_slurm(tmp_path, cli):
     path = write_sweep(tmp_path, text=SWEEP + CLUSTER)
     result = cli("jobscript", str(path), "--array", "12", "--out", "/scratch/kursk/sweep")
     assert result.returncode == 0, result.stderr
@@ -346,9 +349,21 @@ def test_slurm_job_array_script_is_generated_without_slurm(tmp_path):
     assert "--out /scratch/kursk/sweep" in script
     subprocess.run(["bash", "-n"], input=script, text=True, check=True)          # valid shell
     assert "--output=kursk-sweep-sweep-%A_%a.log" in script                      # beside the job, not in --out
+    assert script.rstrip().splitlines()[-1] == "#   " + compaction_command(path, "/scratch/kursk/sweep", workers=8)
 
 
-def test_dask_jobqueue_slurm_script_from_the_cluster_table(tmp_path):
+def test_a_posterior_job_array_passes_the_posterior_to_every_task_and_to_the_compaction(tmp_path, cli):
+    path = write_sweep(tmp_path, text=SWEEP + CLUSTER)
+    result = cli("jobscript", str(path), "--array", "4", "--posterior", str(DEFAULT_POSTERIOR))
+    assert result.returncode == 0, result.stderr
+    task = next(line for line in result.stdout.splitlines() if "--shard" in line)
+    assert task.endswith(f"--posterior {DEFAULT_POSTERIOR}")
+    assert result.stdout.rstrip().splitlines()[-1].endswith(f"--resume --workers 8 --posterior {DEFAULT_POSTERIOR}")
+    missing = cli("jobscript", str(path), "--posterior", str(tmp_path / "none.parquet"))
+    assert missing.returncode == 2 and "none.parquet" in missing.stderr and missing.stdout == ""
+
+
+def test_dask_jobqueue_slurm_script_from_the_cluster_table(tmp_path, cli):
     pytest.importorskip("dask_jobqueue")
     path = write_sweep(tmp_path, text=SWEEP + CLUSTER)
     result = cli("jobscript", str(path), "--dask")
@@ -380,7 +395,7 @@ def test_prcc_finds_a_monotone_effect_and_ignores_noise():
     assert zero_crossing(np.array([0.0, 1, 2]), np.array([1.0, 2, 3])) is None
 
 
-def test_sweep_report_has_points_ranking_map_and_words(tmp_path):
+def test_sweep_report_has_points_ranking_map_and_words(tmp_path, cli):
     path = write_sweep(tmp_path, points=4, reps=3)
     result = cli("sweep", str(path), "--workers", "2", "--out", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
