@@ -30,13 +30,18 @@ def installed(tmp_path_factory) -> tuple[Path, dict]:
     return site, env
 
 
-def kursk_sim(installed, *args, cwd: Path) -> subprocess.CompletedProcess:
+def start_kursk_sim(installed, *args, cwd: Path) -> subprocess.Popen:
     site, env = installed
-    return subprocess.run([str(site / "bin" / "kursk-sim"), *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.Popen([str(site / "bin" / "kursk-sim"), *args], cwd=cwd, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def test_the_wheel_runs_the_shipped_scenario_from_any_folder(installed, tmp_path):
+def finished(proc: subprocess.Popen) -> subprocess.CompletedProcess:
+    out, err = proc.communicate(timeout=300)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def test_the_wheel_runs_the_shipped_scenario_from_any_folder(installed, tmp_path, cli):
     site, env = installed
     where = subprocess.run([sys.executable, "-c", "import sim.resources as r; print(r.__file__, r.DEFAULT_SCENARIO)"],
                            cwd=tmp_path, env=env, capture_output=True, text=True)
@@ -44,18 +49,19 @@ def test_the_wheel_runs_the_shipped_scenario_from_any_folder(installed, tmp_path
     assert Path(module).is_relative_to(site) and Path(scenario).is_relative_to(site)    # not the checkout's
     assert Path(scenario).is_file() and not Path(scenario).is_symlink()
 
-    plain = kursk_sim(installed, "run", "--out", "plain", "--seed", "3", cwd=tmp_path)             # no file given
-    named = kursk_sim(installed, "run", "kursk_2024", "--out", "named", "--seed", "3", cwd=tmp_path)   # a bare name
-    assert plain.returncode == 0 and named.returncode == 0, plain.stderr + named.stderr
-    checkout = subprocess.run([sys.executable, "-m", "sim", "run", str(ROOT / "configs" / "kursk_2024.toml"),
-                               "--out", str(tmp_path / "checkout"), "--seed", "3"], capture_output=True, text=True, cwd=ROOT)
+    plain = start_kursk_sim(installed, "run", "--out", "plain", "--seed", "3", cwd=tmp_path)         # no file given
+    named = start_kursk_sim(installed, "run", "kursk_2024", "--out", "named", "--seed", "3", cwd=tmp_path)  # a bare name
+    # The checkout's run, in this process, while the two installed ones run.
+    checkout = cli("run", ROOT / "configs" / "kursk_2024.toml", "--out", tmp_path / "checkout", "--seed", "3")
     assert checkout.returncode == 0, checkout.stderr
+    plain, named = finished(plain), finished(named)
+    assert plain.returncode == 0 and named.returncode == 0, plain.stderr + named.stderr
     final = [json.loads((tmp_path / d / "summary.json").read_text())["final"] for d in ("plain", "named", "checkout")]
     assert final[0] == final[1] == final[2]
 
 
 def test_the_wheel_checks_a_shipped_scenario_by_name_and_refuses_an_unknown_one(installed, tmp_path):
-    ok = kursk_sim(installed, "check", "kursk_2024", cwd=tmp_path)
+    ok, bad = (start_kursk_sim(installed, "check", name, cwd=tmp_path) for name in ("kursk_2024", "kursk_2025"))
+    ok, bad = finished(ok), finished(bad)
     assert ok.returncode == 0 and "ok: scenario 'kursk_2024'" in ok.stdout and "4 variants" in ok.stdout, ok.stderr
-    bad = kursk_sim(installed, "check", "kursk_2025", cwd=tmp_path)
     assert bad.returncode == 2 and bad.stderr.strip() == "error: kursk_2025: <file>: no such file"
