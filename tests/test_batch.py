@@ -47,7 +47,6 @@ def write_experiment(folder: Path, text: str | None = None, reps: int = 4, name:
     return path
 
 
-
 def test_minimal_experiment_of_the_issue_runs_as_written(tmp_path):
     exp = load_experiment(write_experiment(tmp_path))
     assert [p.label for p in exp.policies] == ["hold", "withdraw_2025-01-15_1.0"]

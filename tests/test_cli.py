@@ -134,7 +134,7 @@ def option_cases(path: Path, out: Path) -> dict[str, tuple[list[str], list[str]]
 
 
 @pytest.fixture(scope="module")
-def cli(tmp_path_factory, default_text):
+def prepared(tmp_path_factory, default_text):
     """Write every bad file, run every subprocess at once on a thread pool, hand out the results."""
     d = tmp_path_factory.mktemp("cli")
     good = d / "kursk_copy.toml"
@@ -176,9 +176,9 @@ def assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> N
     assert proc.stdout == ""
 
 
-def test_good_files_pass_check(cli, capsys):
-    toy = cli_in_process(capsys, "check", str(cli["toy"]))
-    for name, proc in (*cli["results"]["good_check"].items(), ("toy", toy)):
+def test_good_files_pass_check(prepared, capsys):
+    toy = cli_in_process(capsys, "check", str(prepared["toy"]))
+    for name, proc in (*prepared["results"]["good_check"].items(), ("toy", toy)):
         assert proc.returncode == 0, (name, proc.stderr)
         assert ": ok: " in proc.stdout and proc.stderr == ""
 
@@ -188,23 +188,23 @@ CHECK_SUBPROCESS = ("TOML syntax error", "unknown node in an edge")
 
 
 @pytest.mark.parametrize("case", CHECK_SUBPROCESS)
-def test_check_refuses_bad_file(case, cli):
-    path, field = cli["files"][case]
-    assert_one_line_error(cli["results"]["check"][case], str(path), field)
+def test_check_refuses_bad_file(case, prepared):
+    path, field = prepared["files"][case]
+    assert_one_line_error(prepared["results"]["check"][case], str(path), field)
 
 
 @pytest.mark.parametrize("case", sorted(DEFAULT_EDITS))
-def test_check_refuses_bad_file_in_process(case, cli, capsys):
-    path, field = cli["files"][case]
+def test_check_refuses_bad_file_in_process(case, prepared, capsys):
+    path, field = prepared["files"][case]
     assert_one_line_error(cli_in_process(capsys, "check", str(path)), str(path), field)
 
 
 @pytest.mark.parametrize("case", sorted(DEFAULT_EDITS))
-def test_run_refuses_bad_file(case, cli, capsys):
+def test_run_refuses_bad_file(case, prepared, capsys):
     # `run` goes through the same entry point in process (the subprocess path is covered by check
     # and by the option cases); an escaping exception would fail this test like a traceback.
-    path, field = cli["files"][case]
-    out = cli["dir"] / f"out-{abs(hash(case))}"
+    path, field = prepared["files"][case]
+    out = prepared["dir"] / f"out-{abs(hash(case))}"
     assert main(["run", str(path), "--out", str(out)]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
@@ -217,28 +217,28 @@ OPTION_SUBPROCESS = ("withdraw_date outside the horizon via --set", "unknown --p
 
 
 @pytest.mark.parametrize("case", OPTION_SUBPROCESS)
-def test_run_refuses_bad_option(case, cli):
-    _, needles = cli["options"][case]
-    assert_one_line_error(cli["results"]["options"][case], *needles)
-    assert not (cli["dir"] / "never").exists()
+def test_run_refuses_bad_option(case, prepared):
+    _, needles = prepared["options"][case]
+    assert_one_line_error(prepared["results"]["options"][case], *needles)
+    assert not (prepared["dir"] / "never").exists()
 
 
 @pytest.mark.parametrize("case", sorted(option_cases(Path("x.toml"), Path("out"))))
-def test_run_refuses_bad_option_in_process(case, cli, capsys):
-    argv, needles = cli["options"][case]
+def test_run_refuses_bad_option_in_process(case, prepared, capsys):
+    argv, needles = prepared["options"][case]
     assert main([str(a) for a in argv]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err.count("\n") == 1, captured.err
     for needle in needles:
         assert needle in captured.err, (needle, captured.err)
-    assert not (cli["dir"] / "never").exists()
+    assert not (prepared["dir"] / "never").exists()
 
 
 @pytest.mark.parametrize("case", sorted(WRONG_KIND))
-def test_parameter_of_the_wrong_kind_is_refused(case, cli, capsys):
-    path, field, extra = cli["kinds"][case]
+def test_parameter_of_the_wrong_kind_is_refused(case, prepared, capsys):
+    path, field, extra = prepared["kinds"][case]
     assert_one_line_error(cli_in_process(capsys, "check", str(path)), str(path), field)
-    out = cli["dir"] / f"kind-out-{sorted(WRONG_KIND).index(case)}"
+    out = prepared["dir"] / f"kind-out-{sorted(WRONG_KIND).index(case)}"
     assert main(["run", str(path), *extra, "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and str(path) in err and field in err
@@ -246,9 +246,9 @@ def test_parameter_of_the_wrong_kind_is_refused(case, cli, capsys):
 
 # --- 6. determinism of the written files, and what summary.json holds --------------------------------
 
-def test_same_seed_writes_byte_identical_files(cli):
-    a, b = cli["runs"]["a"], cli["runs"]["b"]
-    for proc in cli["results"]["runs"].values():
+def test_same_seed_writes_byte_identical_files(prepared):
+    a, b = prepared["runs"]["a"], prepared["runs"]["b"]
+    for proc in prepared["results"]["runs"].values():
         assert proc.returncode == 0, proc.stderr
         assert "Traceback" not in proc.stderr
     for name in ("timeseries.parquet", "summary.json"):
@@ -256,8 +256,8 @@ def test_same_seed_writes_byte_identical_files(cli):
     assert sorted(p.name for p in a.iterdir()) == ["summary.json", "timeseries.parquet"]   # no temp files left
 
 
-def test_summary_json_holds_seed_policy_and_final_values(cli):
-    summary = json.loads((cli["runs"]["a"] / "summary.json").read_text())
+def test_summary_json_holds_seed_policy_and_final_values(prepared):
+    summary = json.loads((prepared["runs"]["a"] / "summary.json").read_text())
     assert summary["seed"] == {"entropy": 7, "spawn_key": []}
     assert summary["policy"] == "withdraw"
     assert set(summary["policy_parameters"]) == {"withdraw_date", "withdraw_fraction"}
@@ -268,15 +268,15 @@ def test_summary_json_holds_seed_policy_and_final_values(cli):
     assert final["date"] == summary["end_date"]
 
 
-def test_timeseries_matches_an_in_process_run(cli):
-    table = pq.read_table(cli["runs"]["a"] / "timeseries.parquet")
-    sc = load_scenario(cli["good"])
+def test_timeseries_matches_an_in_process_run(prepared):
+    table = pq.read_table(prepared["runs"]["a"] / "timeseries.parquet")
+    sc = load_scenario(prepared["good"])
     assert table.column_names == list(COLUMNS) + [s.column for s in sc.east_sectors]
     model = KurskModel(sc, "withdraw", 7).run()
     assert table.num_rows == sc.n_days + 1
     rows = [tuple(r[c] for c in model.columns) for r in table.to_pylist()]
     assert rows == model.records           # the same numbers, across processes
-    summary = json.loads((cli["runs"]["a"] / "summary.json").read_text())
+    summary = json.loads((prepared["runs"]["a"] / "summary.json").read_text())
     assert summary["final"] == pytest.approx(dict(zip(model.columns, model.records[-1], strict=True)))
 
 

@@ -62,7 +62,6 @@ def cli_process(*args: str, timeout: float = 600, env: dict | None = None) -> su
                           env=env)
 
 
-
 def same_results(a: Path, b: Path) -> None:
     for name in ("summary.parquet", "timeseries.parquet"):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
@@ -277,14 +276,15 @@ def test_a_local_worker_killed_mid_sweep_is_replaced_and_every_row_arrives(tmp_p
 
 # --- Dask: a real scheduler and two real workers on 127.0.0.1 ------------------------------------------
 
-@pytest.fixture
-def dask_cluster(tmp_path):
+@pytest.fixture(scope="module")
+def dask_cluster(tmp_path_factory):
     """`dask scheduler` and two `dask worker` processes (one process, one thread each, no nanny, so
-    that a killed worker stays dead), all on 127.0.0.1."""
+    that a killed worker stays dead), all on 127.0.0.1. Shared by the tests below: the one that
+    kills a worker comes last (and the byte-for-byte test would pass on the one left, too)."""
     pytest.importorskip("distributed")
     from helpers import dask_on_this_machine
 
-    with dask_on_this_machine(2, tmp_path / "dask-logs", nanny=False) as (address, workers):
+    with dask_on_this_machine(2, tmp_path_factory.mktemp("dask-logs"), nanny=False) as (address, workers):
         yield address, workers
 
 
@@ -318,8 +318,8 @@ def test_a_dask_worker_killed_mid_sweep_loses_no_row(tmp_path, dask_cluster):
 def test_an_unreachable_scheduler_is_a_one_line_error(tmp_path):
     pytest.importorskip("distributed")
     # Dask's own connect timeout (30 s by default), shortened: the error, not the wait, is under test.
-    result = cli_process("sweep", str(write_sweep(tmp_path)), "--scheduler", f"tcp://127.0.0.1:{free_port()}", timeout=120,
-                 env={**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "1s"})
+    result = cli_process("sweep", str(write_sweep(tmp_path)), "--scheduler", f"tcp://127.0.0.1:{free_port()}",
+                         timeout=120, env={**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "1s"})
     assert result.returncode == 2 and "--scheduler" in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
