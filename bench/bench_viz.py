@@ -2,8 +2,10 @@
 
     python bench/bench_viz.py [--days 284] [--policies hold withdraw]
 
-1. The page: the whole Solara page (map, day at a glance, plots, details, Mesa's sidebar) rendered
-   in this process with Solara's test renderer, and its Step button clicked once per day; each click
+1. The page: opened, the first time in the process and again (another tab, a reload: the map's and
+   the plots' fixed layers come from the views' caches); then the whole Solara page (map, day at a
+   glance, plots, details, Mesa's sidebar) rendered in this process with Solara's test renderer,
+   and its Step button clicked once per day; each click
    runs the model's day and every re-render it causes, up to the widget state that would be sent to
    the browser (the sending itself and the browser's drawing are not counted).
 2. The parts, on the same days: the model's day; the map and the plots as drawn (background drawn
@@ -79,6 +81,29 @@ def page_per_step(policy: str, days: int) -> tuple[list[float], float]:
     assert holder["model"].value.day == 0, "Reset did not rebuild the model"
     rc.close()
     return costs, reset
+
+
+def page_opens(times: int = 3) -> list[float]:
+    """CPU ms to open the page (its first render, up to the widgets sent to the browser) `times`
+    times in one process: the first draws the map's and the plots' fixed layers, the later ones
+    (another tab, a reload) take them from the views' caches."""
+    import solara
+
+    from sim.viz.app import CampaignPage
+
+    params = page_parameters(base_scenario(SCENARIO))
+
+    @solara.component
+    def Page(model: VizModel):
+        reactive = solara.use_reactive(model)
+        return solara.AppLayout(children=[CampaignPage(reactive, params)])
+    costs = []
+    for _ in range(times):
+        page = Page(VizModel(scenario_file=SCENARIO))
+        ms, (_, rc) = cpu_ms(lambda: solara.render(page, handle_error=False))   # noqa: B023 (called at once)
+        costs.append(ms)
+        rc.close()
+    return costs
 
 
 # --- 2. the parts, and the alternatives ----------------------------------------------------------
@@ -171,6 +196,9 @@ def main() -> None:
     args = ap.parse_args()
     days = args.days or base_scenario(SCENARIO).n_days
     print(f"python {platform.python_version()} on {platform.machine()}, {days} days, CPU ms per day")
+    first, *again = page_opens()
+    print(f"\n  {'page opened, first in the process':38s} {first:6.1f}")
+    print(f"  {'page opened again (median of ' + str(len(again)) + ')':38s} {statistics.median(again):6.1f}")
     for policy in args.policies:
         print(f"\n{policy}")
         steps, reset = page_per_step(policy, days)

@@ -72,7 +72,15 @@ def synthetic_record(path: Path, truth: dict, dates: list[dt.date], month_ends: 
     return path
 
 
-def test_abc_recovers_the_parameters_that_made_the_data(tmp_path):
+@pytest.fixture(scope="module")
+def two_workers():
+    """Two local worker processes, shared by this module's tests: each imports pyabc (~5 s) when
+    it meets its first particle, and does so once."""
+    with local_pool(2) as pool:
+        yield pool
+
+
+def test_abc_recovers_the_parameters_that_made_the_data(tmp_path, two_workers):
     """Data made by the model at known parameters: each lies inside its posterior's 90% interval,
     and the posterior is narrower than the prior (the data inform it: the held area mostly the
     advance rule, the eastern gains mostly the attrition coefficient). Ten weeks of data, population
@@ -87,8 +95,8 @@ def test_abc_recovers_the_parameters_that_made_the_data(tmp_path):
     cal = load_calibration(calibration_file(
         tmp_path / "cal.toml", record, population=40, generations=5, until="2024-10-31", targets=targets,
         parameters=lognormal("attrition_coefficient", 0.003, 0.6) + lognormal("advance_km2_per_day", 2.25, 0.5)))
-    with local_pool(2) as pool:            # both cores (the same posterior as in process: the test below)
-        summary = calibrate(cal, tmp_path / "out", pool, progress=False)
+    # both cores (the same posterior as in process: the test below)
+    summary = calibrate(cal, tmp_path / "out", two_workers, progress=False)
     for p in summary["posterior"]:
         assert p["low"] <= truth[p["name"]] <= p["high"], p
         assert p["high"] - p["low"] < 0.7 * (p["prior_95"] - p["prior_05"]), p
@@ -113,13 +121,12 @@ def tiny(tmp_path_factory):
     return cal, pq.read_table(folder / "one" / "posterior.parquet")
 
 
-def test_posterior_is_the_same_on_one_or_two_workers_and_after_a_resume(tmp_path, tiny):
+def test_posterior_is_the_same_on_one_or_two_workers_and_after_a_resume(tmp_path, tiny, two_workers):
     cal, one = tiny
-    with local_pool(2) as pool:
-        calibrate(cal.with_options(generations=1), tmp_path / "two", pool, progress=False)
-        with pytest.raises(Exception, match="--resume"):
-            calibrate(cal, tmp_path / "two", pool, progress=False)        # never overwritten silently
-        calibrate(cal, tmp_path / "two", pool, resume=True, progress=False)
+    calibrate(cal.with_options(generations=1), tmp_path / "two", two_workers, progress=False)
+    with pytest.raises(Exception, match="--resume"):
+        calibrate(cal, tmp_path / "two", two_workers, progress=False)        # never overwritten silently
+    calibrate(cal, tmp_path / "two", two_workers, resume=True, progress=False)
     two = pq.read_table(tmp_path / "two" / "posterior.parquet")
     assert one.schema.metadata[b"generation"] == b"1"
     assert one.equals(two)

@@ -393,6 +393,39 @@ def test_the_map_changes_from_day_to_day_and_not_otherwise():
     assert view.render(model) != first
 
 
+def drawn_afresh(make):
+    """What `make()` builds when no view has drawn the map's and the plots' fixed layers yet."""
+    mapview._DRAWN.clear()
+    plots._FIRST_DRAWN.clear()
+    return make()
+
+
+def test_a_view_on_the_layers_an_earlier_view_drew_draws_what_a_fresh_one_draws(monkeypatch):
+    """A page opened again takes the fixed layers (background, ground cells, names; the plots as
+    first drawn) from the views drawn before: day after day, through changes of hands and of a
+    panel's limits, its pictures are those of views that drew everything themselves. Another
+    border or first y-limit is drawn anew, not taken."""
+    fresh, again = VizModel(seed=2), VizModel(seed=2)
+    fresh_map, fresh_plots = drawn_afresh(lambda: (MapView(fresh.theatre), PlotsView(fresh.campaign)))
+    shared_map, shared_plots = MapView(again.theatre), PlotsView(again.campaign)
+    assert shared_map.background is fresh_map.background                # taken, not drawn again
+    grounds, ceilings = set(), set()
+    for day in (0, 1, 2, 63, 64, 65):                     # a panel's limit first grows on day 64
+        while fresh.day < day:
+            fresh.step()
+            again.step()
+        assert shared_map.render(again) == fresh_map.render(fresh), day
+        assert shared_plots.render(again) == fresh_plots.render(fresh), day
+        grounds.add(tuple(fresh.control))
+        ceilings.add(tuple(fresh_plots.ceiling.values()))
+    assert len(grounds) > 1 and len(ceilings) > 1          # nodes changed hands, a panel's limit grew
+    # another border or first limit: drawn anew, as a fresh view would, not taken
+    monkeypatch.setattr(mapview, "state_border", lambda: np.empty((0, 2)))
+    assert MapView(fresh.theatre).background is not fresh_map.background
+    late = PlotsView(fresh.campaign)                               # first drawn on day 65: higher limits
+    assert late.render(fresh) == drawn_afresh(lambda: PlotsView(fresh.campaign)).render(fresh)
+
+
 def test_the_plots_draw_the_record_and_the_reported_course(december):
     view = PlotsView(december.campaign)
     assert view.render(december).startswith(PNG)

@@ -41,28 +41,55 @@ def ukrainian_side(border: np.ndarray) -> Polygon:
                                        (west_lon - far, west_lat), border[0]]]))
 
 
-class Ground:
-    """The salient panel's pixels, each given to a node.
+def panel_pixels(ax) -> tuple[slice, slice, int]:
+    """The buffer rows and columns inside a panel's frame (rows count from the top) and the
+    canvas's height in pixels."""
+    height = ax.figure.canvas.get_width_height()[1]
+    box = ax.get_window_extent()
+    cols = slice(int(np.ceil(box.x0)) + 1, int(np.floor(box.x1)) - 1)
+    rows = slice(height - int(np.floor(box.y1)) + 1, height - int(np.ceil(box.y0)) - 1)
+    return rows, cols, height
 
-    theatre: the model's Theatre; ax: the salient panel, already drawn (its pixel box is fixed);
-    border: state_border(); nodes: the nodes whose ground the panel shows; plain: the canvas's
-    pixels without ground; tints: per side, the RGB factors its ground's pixels are multiplied by
-    (so that roads and names stay as dark as they were).
+
+def ground_cells(theatre, ax, border: np.ndarray, nodes: list[int]) -> np.ndarray:
+    """Per pixel inside the panel `ax` (rows from the top), the nearest of `nodes` on the pixel's
+    side of the state `border` (in km-true units): the nodes' Voronoi cells, clipped by the border.
+
+    The dearest part of drawing a map (contains_points over ~400,000 pixels), and fixed by the
+    theatre, the layout and the border alone: MapView draws it once per geography.
+    """
+    rows, cols, height = panel_pixels(ax)
+    x, y = np.meshgrid(np.arange(cols.start, cols.stop) + 0.5, height - (np.arange(rows.start, rows.stop) + 0.5))
+    lonlat = ax.transData.inverted().transform(np.column_stack([x.ravel(), y.ravel()]))
+    squeeze = np.cos(np.radians(theatre.lat[nodes].mean()))
+    scaled = lonlat * (squeeze, 1.0)
+    where = np.column_stack([theatre.lon, theatre.lat]) * (squeeze, 1.0)
+    cell = np.empty(len(lonlat), np.int32)
+    if len(border):
+        in_ukraine = ukrainian_side(border).contains_points(lonlat)
+        sides = [(in_ukraine, [n for n in nodes if theatre.region[n] == "ua_rear"]),
+                 (~in_ukraine, [n for n in nodes if theatre.region[n] != "ua_rear"])]
+    else:
+        sides = [(np.ones(len(lonlat), bool), nodes)]
+    for points, side_nodes in sides:
+        _, nearest = cKDTree(where[side_nodes]).query(scaled[points])
+        cell[points] = np.asarray(side_nodes)[nearest]
+    return cell.reshape(x.shape)
+
+
+class Ground:
+    """The salient panel's pixels, each given to a node, tinted by who holds it.
+
+    theatre: the model's Theatre; ax: the salient panel (its pixel box is fixed); cell:
+    ground_cells() of that panel; plain: the canvas's pixels without ground; tints: per side, the
+    RGB factors its ground's pixels are multiplied by (so that roads and names stay as dark as
+    they were).
     """
 
-    def __init__(self, theatre, ax, border: np.ndarray, nodes: list[int], plain: np.ndarray, tints: dict):
+    def __init__(self, theatre, ax, cell: np.ndarray, plain: np.ndarray, tints: dict):
         self.ax = ax
-        height = ax.figure.canvas.get_width_height()[1]
-        box = ax.get_window_extent()
-        # inside the frame's spines; buffer rows count from the top
-        self.cols = slice(int(np.ceil(box.x0)) + 1, int(np.floor(box.x1)) - 1)
-        self.rows = slice(height - int(np.floor(box.y1)) + 1, height - int(np.ceil(box.y0)) - 1)
-        cols = np.arange(self.cols.start, self.cols.stop) + 0.5
-        rows = np.arange(self.rows.start, self.rows.stop) + 0.5
-        x, y = np.meshgrid(cols, height - rows)
-        self.height = height
-        lonlat = ax.transData.inverted().transform(np.column_stack([x.ravel(), y.ravel()]))
-        self.cell = self._cells(theatre, lonlat, border, nodes).reshape(x.shape)
+        self.rows, self.cols, self.height = panel_pixels(ax)
+        self.cell = cell
         box = plain[self.rows, self.cols, :3].astype(np.float32)
         self.tinted = {side: np.minimum(255.0, box * np.asarray(tint, np.float32)).astype(np.uint8)
                        for side, tint in tints.items()}
@@ -73,24 +100,6 @@ class Ground:
         flat = self.cell.ravel()
         order = np.argsort(flat, kind="stable")
         self.pixels_of = np.split(order, np.cumsum(np.bincount(flat, minlength=theatre.n))[:-1])
-
-    @staticmethod
-    def _cells(theatre, lonlat: np.ndarray, border: np.ndarray, nodes: list[int]) -> np.ndarray:
-        """Per point, the nearest of `nodes` on the point's side of the border (in km-true units)."""
-        squeeze = np.cos(np.radians(theatre.lat[nodes].mean()))
-        scaled = lonlat * (squeeze, 1.0)
-        where = np.column_stack([theatre.lon, theatre.lat]) * (squeeze, 1.0)
-        cell = np.empty(len(lonlat), np.int32)
-        if len(border):
-            in_ukraine = ukrainian_side(border).contains_points(lonlat)
-            sides = [(in_ukraine, [n for n in nodes if theatre.region[n] == "ua_rear"]),
-                     (~in_ukraine, [n for n in nodes if theatre.region[n] != "ua_rear"])]
-        else:
-            sides = [(np.ones(len(lonlat), bool), nodes)]
-        for points, side_nodes in sides:
-            _, nearest = cKDTree(where[side_nodes]).query(scaled[points])
-            cell[points] = np.asarray(side_nodes)[nearest]
-        return cell
 
     def held_by_ukraine(self, control: list[str]) -> np.ndarray:
         """Per pixel, whether Ukraine holds its node's ground."""

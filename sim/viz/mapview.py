@@ -1,7 +1,8 @@
 """The map: the salient with its Ukrainian and Russian rear, and the eastern front beside it.
 
 Everything that never changes in a run (roads, names, depots, the legend, the frames) is drawn once
-into a background image. The ground (who holds it, the front line, the state border over it) is
+into a background image, and once per process for each geography: the maps of one theatre share it
+(a page opened again takes it; bench/viz.md). The ground (who holds it, the front line, the state border over it) is
 drawn over that only when a node changes hands; each day the rest of the state is drawn over the
 ground (who holds each node, where the units stand, which roads drones cover, which supply routes
 are cut, each eastern sector's forces), the day's numbers are stamped on (sim/viz/stamps.py) and the
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import io
 import math
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,7 +36,7 @@ from PIL import Image
 from ..agents import RAIL
 from ..control import ru_sumy_km2
 from ..theatre import Theatre
-from .ground import Ground, state_border
+from .ground import Ground, ground_cells, state_border
 from .stamps import Stamp
 
 # Colours: light tints for ground, strong ones for forces; North Koreans in purple with their own
@@ -73,13 +75,32 @@ COUNTRY_LABELS = (("RUSSIA\nKursk oblast", (35.50, 51.47), "right", "top", "#7a1
                   ("UKRAINE\nSumy oblast", (34.607, 51.015), "left", "bottom", "#0d3a8c"))
 
 
-@dataclass
+@dataclass(frozen=True)
 class Layout:
     """Figure size and resolution: the page scales the image to its column, so the pixels set how
     sharp it looks, not how big."""
     width_in: float = 12.0
     height_in: float = 6.6
     dpi: int = 100
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """What a map draws once, fixed by its theatre, layout and state border: the background (RGBA
+    rows, top first), each pixel's node in the salient panel (ground_cells) and the names layer
+    as the pixels it covers, their opacity and their premultiplied colour."""
+    background: np.ndarray
+    cell: np.ndarray
+    name_pixels: tuple[np.ndarray, np.ndarray]
+    name_alpha: np.ndarray
+    name_rgb: np.ndarray
+
+
+# Per theatre, per (layout, border): what its maps drew once. A page opened again (a second tab, a
+# browser reloaded, Reset) shows a map of the same geography, and drawing these layers is most of
+# the cost of opening the page (bench/viz.md). Read-only once stored, so views share them; weak
+# keys: a theatre no model uses any more takes its layers with it.
+_DRAWN: weakref.WeakKeyDictionary[Theatre, dict[tuple, Drawn]] = weakref.WeakKeyDictionary()
 
 
 class MapView:
@@ -100,20 +121,35 @@ class MapView:
         self.day_box = DayBox(self.salient, layout.dpi)
         self._draw_static()
         self._make_dynamic()
-        self.canvas.draw()                       # the background: everything not animated
-        self.background = np.asarray(self.canvas.buffer_rgba()).copy()
-        self.ground = Ground(th, self.salient, self.border, self._nodes_in("salient"), self.background,
+        drawn = self._drawn_once()
+        self.canvas.get_renderer()                   # the canvas's pixels, whether drawn now or not
+        self.background = drawn.background
+        self.ground = Ground(th, self.salient, drawn.cell, self.background,
                              {side: np.array(LAND[side]) / np.array(to_rgb(PAPER)) for side in LAND})
         self.ground_of: tuple | None = None      # the control the ground was drawn for
         self.ground_pixels = self.background
-        # Names go on top of the units, so that no marker hides one. Drawing ~25 boxed names costs
-        # more than all the rest of the day's drawing (text is slow in Agg), and so does pasting
-        # them as a figure image (matplotlib resamples it); blending the few pixels they cover,
-        # drawn once, costs under a millisecond.
-        names = self._names_layer()
-        self.name_pixels = np.nonzero(names[..., 3])
-        self.name_alpha = names[..., 3][self.name_pixels][:, None] / 255.0
-        self.name_rgb = names[..., :3][self.name_pixels] * self.name_alpha
+        self.name_pixels, self.name_alpha, self.name_rgb = drawn.name_pixels, drawn.name_alpha, drawn.name_rgb
+
+    def _drawn_once(self) -> Drawn:
+        """The layers drawn once, from an earlier map of the same geography or drawn now."""
+        key = (self.layout, self.border.tobytes())
+        stored = _DRAWN.setdefault(self.theatre, {})
+        if key not in stored:
+            self.canvas.draw()                       # the background: everything not animated
+            background = np.asarray(self.canvas.buffer_rgba()).copy()
+            # Names go on top of the units, so that no marker hides one. Drawing ~25 boxed names
+            # costs more than all the rest of the day's drawing (text is slow in Agg), and so does
+            # pasting them as a figure image (matplotlib resamples it); blending the few pixels
+            # they cover, drawn once, costs under a millisecond.
+            names = self._names_layer()
+            covered = np.nonzero(names[..., 3])
+            alpha = names[..., 3][covered][:, None] / 255.0
+            drawn = Drawn(background, ground_cells(self.theatre, self.salient, self.border, self._nodes_in("salient")),
+                          covered, alpha, names[..., :3][covered] * alpha)
+            for array in (drawn.background, drawn.cell, *drawn.name_pixels, drawn.name_alpha, drawn.name_rgb):
+                array.flags.writeable = False        # shared by every view of this geography
+            stored[key] = drawn
+        return stored[key]
 
     # --- the layer drawn once -------------------------------------------------------------------
     def _shown_positions(self) -> np.ndarray:

@@ -88,6 +88,11 @@ def reported_east_gain(course: list[tuple[dt.date, str, float]], start: dt.date,
     return (dates, gains) if len(dates) > 1 else ([], [])
 
 
+# The plots as first drawn, per (horizon, figure size, each panel's y-limit): a page opened again
+# draws the same figure, and drawing it whole is most of what opening the page costs (bench/viz.md).
+_FIRST_DRAWN: dict[tuple, tuple[np.ndarray, dict[str, tuple[int, int, int, int]]]] = {}
+
+
 class PlotsView:
     """The live plots of one scenario. `render(model)` returns them as PNG bytes."""
 
@@ -178,8 +183,7 @@ class PlotsView:
                 self.axes[name].set_ylim(0, ceiling)
                 changed.append(name)
         if self.background is None:
-            self.canvas.draw()
-            self._measure_panels()
+            self._first_draw()
         else:
             self.canvas.restore_region(self.background)
             for name in changed:
@@ -190,14 +194,27 @@ class PlotsView:
             for _, line in pairs:
                 self.fig.draw_artist(line)
 
-    def _measure_panels(self) -> None:
-        """Each panel's pixel box, with its title and tick labels and room for longer ones."""
-        renderer = self.canvas.get_renderer()
-        height = self.canvas.get_width_height()[1]
-        for name, ax in self.axes.items():
-            box = ax.get_tightbbox(renderer)
-            self.panel_box[name] = (max(0, int(box.x0) - 10), int(box.x1) + 2,
-                                    max(0, height - int(box.y1) - 2), height - int(box.y0) + 2)
+    def _first_draw(self) -> None:
+        """The whole figure, and each panel's pixel box (with its title and tick labels and room for
+        longer ones); or both from an earlier view of the same horizon and limits."""
+        key = (self.scenario.start, self.scenario.end, self.fig.bbox.bounds, tuple(self.ceiling.values()))
+        if key not in _FIRST_DRAWN:
+            self.canvas.draw()
+            renderer = self.canvas.get_renderer()
+            height = self.canvas.get_width_height()[1]
+            boxes = {}
+            for name, ax in self.axes.items():
+                box = ax.get_tightbbox(renderer)
+                boxes[name] = (max(0, int(box.x0) - 10), int(box.x1) + 2,
+                               max(0, height - int(box.y1) - 2), height - int(box.y0) + 2)
+            pixels = np.asarray(self.canvas.buffer_rgba()).copy()
+            pixels.flags.writeable = False
+            if len(_FIRST_DRAWN) >= 16:
+                _FIRST_DRAWN.clear()
+            _FIRST_DRAWN[key] = (pixels, boxes)
+        else:
+            np.copyto(np.asarray(self.canvas.get_renderer().buffer_rgba()), _FIRST_DRAWN[key][0])
+        self.panel_box = dict(_FIRST_DRAWN[key][1])
 
     def _redraw_panel(self, name: str) -> None:
         """Blank one panel's box and draw the panel again (its lines are drawn after, as every day)."""
