@@ -5,9 +5,9 @@
 1. The page: opened, the first time in the process and again (another tab, a reload: the map's and
    the plots' fixed layers come from the views' caches); then the whole Solara page (map, day at a
    glance, plots, details, Mesa's sidebar) rendered in this process with Solara's test renderer,
-   and its Step button clicked once per day; each click
-   runs the model's day and every re-render it causes, up to the widget state that would be sent to
-   the browser (the sending itself and the browser's drawing are not counted).
+   and its Step button clicked once per day; each click runs the model's day and every re-render
+   it causes, up to the widget state that would be sent to the browser (the sending itself and the
+   browser's drawing are not counted).
 2. The parts, on the same days: the model's day; the map and the plots as drawn (background drawn
    once, the ground redrawn when a node changes hands, the day's state drawn over it, PNG); and the
    alternatives the choice was made against: redrawing the whole figure each day as PNG and as SVG
