@@ -2,11 +2,11 @@
 
 Everything that never changes in a run (roads, names, depots, the legend, the frames) is drawn once
 into a background image, and once per process for each geography: the maps of one theatre share it
-(a page opened again takes it; bench/viz.md). The ground (who holds it, the front line, the state border over it) is
-drawn over that only when a node changes hands; each day the rest of the state is drawn over the
-ground (who holds each node, where the units stand, which roads drones cover, which supply routes
-are cut, each eastern sector's forces), the day's numbers are stamped on (sim/viz/stamps.py) and the
-picture is encoded as PNG. Redrawing the whole figure each day costs several times more
+(a page opened again takes it; bench/viz.md). The ground (who holds it, the front line, the state
+border over it) is drawn over that only when a node changes hands; each day the rest of the state
+is drawn over the ground (who holds each node, where the units stand, which roads drones cover,
+which supply routes are cut, each eastern sector's forces), the day's numbers are stamped on
+(sim/viz/stamps.py) and the picture is encoded as PNG. Redrawing the whole figure each day costs several times more
 (bench/viz.md).
 
 Positions are the nodes' lon/lat, with the map's aspect set so that a km east is as long as a km

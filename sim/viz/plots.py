@@ -198,7 +198,8 @@ class PlotsView:
         """The whole figure, and each panel's pixel box (with its title and tick labels and room for
         longer ones); or both from an earlier view of the same horizon and limits."""
         key = (self.scenario.start, self.scenario.end, self.fig.bbox.bounds, tuple(self.ceiling.values()))
-        if key not in _FIRST_DRAWN:
+        first = _FIRST_DRAWN.get(key)            # read once: another session may clear the dict meanwhile
+        if first is None:
             self.canvas.draw()
             renderer = self.canvas.get_renderer()
             height = self.canvas.get_width_height()[1]
@@ -209,12 +210,12 @@ class PlotsView:
                                max(0, height - int(box.y1) - 2), height - int(box.y0) + 2)
             pixels = np.asarray(self.canvas.buffer_rgba()).copy()
             pixels.flags.writeable = False
-            if len(_FIRST_DRAWN) >= 16:
+            if len(_FIRST_DRAWN) >= 16:          # a few horizons and limits at most: bounded all the same
                 _FIRST_DRAWN.clear()
-            _FIRST_DRAWN[key] = (pixels, boxes)
+            first = _FIRST_DRAWN[key] = (pixels, boxes)
         else:
-            np.copyto(np.asarray(self.canvas.get_renderer().buffer_rgba()), _FIRST_DRAWN[key][0])
-        self.panel_box = dict(_FIRST_DRAWN[key][1])
+            np.copyto(np.asarray(self.canvas.get_renderer().buffer_rgba()), first[0])
+        self.panel_box = dict(first[1])
 
     def _redraw_panel(self, name: str) -> None:
         """Blank one panel's box and draw the panel again (its lines are drawn after, as every day)."""
